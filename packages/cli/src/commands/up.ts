@@ -1,0 +1,183 @@
+/**
+ * `fusion up`: starts the platform in the foreground (Ctrl-C stops it) or, with --detach, in
+ * the background, returning once everything is ready or saying what failed.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FusionConfig } from '@fusion/mesh-types';
+import type { Command } from 'commander';
+import { type Paths, programs, resolvePaths, tsxImport } from '../paths.ts';
+import {
+  buildPlan,
+  ConsoleView,
+  LogSink,
+  readState,
+  removePidFile,
+  runningSupervisor,
+  Supervisor,
+  writePidFile,
+  writeState,
+} from '../supervisor/index.ts';
+import { busyAddresses, loadConfigForCommand } from './shared.ts';
+import { printStatusTable } from './status.ts';
+
+/** Set in the environment of the background supervisor that `--detach` starts. */
+const DETACHED_ENV = 'FUSION_SUPERVISOR_DETACHED';
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('start the platform: infrastructure, control plane, observability, services')
+    .option('-d, --detach', 'run in the background; return once everything is ready')
+    .option('--echo-level <level>', 'least log level echoed to the terminal once running', 'info')
+    .action(async (options: { detach?: boolean; echoLevel: string }) => {
+      const paths = resolvePaths(program.opts());
+      process.exitCode = options.detach ? await upDetached(paths) : await upForeground(paths, options.echoLevel);
+    });
+}
+
+async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
+  const config = loadConfigForCommand(paths);
+  if (!config) return 1;
+  const running = runningSupervisor(paths.stateDir);
+  if (running) return alreadyRunning(running);
+
+  const plan = buildPlan({
+    config,
+    baseDir: paths.baseDir,
+    stateDir: paths.stateDir,
+    env: process.env,
+    nodePath: process.execPath,
+    tsxImport,
+    postgresEntry: programs.postgres,
+  });
+  const busy = await busyAddresses(plan.components);
+  if (busy.length > 0) {
+    for (const line of busy) console.error(`fusion up: ${line}`);
+    console.error('fusion up: refusing to start; free these ports or change them in fusion.yaml');
+    return 1;
+  }
+
+  mkdirSync(paths.stateDir, { recursive: true });
+  writePidFile(paths.stateDir, process.pid);
+  const logs = new LogSink(paths.logDir);
+  const view = new ConsoleView(
+    { out: process.stdout, interactive: isInteractive(), echoLevel },
+    ['fusion', 'supervisor', ...plan.components.map((c) => c.name)],
+  );
+  const supervisor = new Supervisor(plan.components, {
+    logs,
+    configFile: paths.configFile,
+    stateDir: paths.stateDir,
+  });
+  supervisor.on('change', (state) => {
+    writeState(paths.stateDir, state);
+    view.showState(state);
+  });
+  logs.onRecord((source, record) => view.showLog(source, record));
+  describeStart(view, config, plan.embeddedPostgres, paths);
+
+  const stopRequested = waitForStopSignal(view);
+  const began = performance.now();
+  const startOutcome = supervisor.start().then(
+    () => 'ready' as const,
+    (error: Error) => error,
+  );
+  // Whichever comes first: the platform is ready, its start failed, or the user stops it.
+  const first = await Promise.race([startOutcome, stopRequested.then(() => 'stop' as const)]);
+  let exitCode = 0;
+  if (first === 'ready') {
+    view.endLiveList(`all ${plan.components.length} components ready in ${seconds(began)} s; Ctrl-C stops`);
+    await stopRequested;
+  } else if (first instanceof Error) {
+    view.endLiveList(`start failed: ${first.message}`);
+    exitCode = 1;
+  }
+  view.message('stopping');
+  await supervisor.stop();
+  writeState(paths.stateDir, supervisor.snapshot());
+  removePidFile(paths.stateDir);
+  await logs.close();
+  view.message('stopped');
+  return exitCode;
+}
+
+function describeStart(view: ConsoleView, config: FusionConfig, embedded: boolean, paths: Paths): void {
+  const services = Object.keys(config.services).length;
+  const database = embedded ? 'embedded PostgreSQL (DATABASE_URL unset)' : 'PostgreSQL from DATABASE_URL';
+  view.message(`starting ${services} services from ${paths.configFile} with ${database}; logs in ${paths.logDir}`);
+}
+
+/** Resolves on the first SIGINT/SIGTERM; a second one forces the exit. */
+function waitForStopSignal(view: ConsoleView): Promise<void> {
+  return new Promise((resolve) => {
+    let received = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      received += 1;
+      if (received === 1) {
+        view.message(`${signal} received; stopping in reverse order (again to force)`);
+        resolve();
+      } else {
+        view.message(`${signal} again; exiting now`);
+        process.exit(1);
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+async function upDetached(paths: Paths): Promise<number> {
+  if (!loadConfigForCommand(paths)) return 1;
+  const running = runningSupervisor(paths.stateDir);
+  if (running) return alreadyRunning(running);
+
+  mkdirSync(paths.logDir, { recursive: true });
+  const outputFile = join(paths.logDir, 'fusion-up.out');
+  const output = openSync(outputFile, 'a');
+  const args = [...process.execArgv, process.argv[1]!, ...process.argv.slice(2).filter((a) => a !== '--detach' && a !== '-d')];
+  const child = spawn(process.execPath, args, {
+    detached: true,
+    stdio: ['ignore', output, output],
+    env: { ...process.env, [DETACHED_ENV]: '1' },
+  });
+  child.unref();
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  console.log(`fusion up: starting in the background (pid ${child.pid}); output in ${outputFile}`);
+
+  for (;;) {
+    await sleep(200);
+    const state = readState(paths.stateDir);
+    const mine = state?.pid === child.pid ? state : undefined;
+    if (mine?.phase === 'running') {
+      printStatusTable(mine);
+      console.log('fusion up: all components ready; `fusion status` shows them, `fusion down` stops them');
+      return 0;
+    }
+    if (mine?.phase === 'failed' || exited) {
+      if (mine) printStatusTable(mine);
+      console.error(`fusion up: start failed: ${mine?.error ?? `supervisor exited; see ${outputFile}`}`);
+      console.error(`fusion up: component logs are in ${paths.logDir}`);
+      return 1;
+    }
+  }
+}
+
+function alreadyRunning(pid: number): number {
+  console.error(`fusion up: AI Fusion Core is already running (supervisor pid ${pid}).`);
+  console.error('fusion up: `fusion status` shows it; `fusion down` stops it.');
+  return 1;
+}
+
+function isInteractive(): boolean {
+  return Boolean(process.stdout.isTTY) && !process.env.CI && !process.env[DETACHED_ENV];
+}
+
+function seconds(since: number): string {
+  return ((performance.now() - since) / 1000).toFixed(1);
+}

@@ -1,0 +1,19 @@
+/** The `fusion` command line. One file per command under commands/. */
+import { Command } from 'commander';
+import { registerConfig } from './commands/config.ts';
+import { registerDown } from './commands/down.ts';
+import { registerStatus } from './commands/status.ts';
+import { registerUp } from './commands/up.ts';
+
+const program = new Command('fusion')
+  .description('AI Fusion Core: nine services and the service mesh that joins them')
+  .option('-c, --config <file>', 'the configuration file (default: FUSION_CONFIG or ./fusion.yaml)')
+  .option('--state-dir <dir>', 'where data, logs and run files live (default: FUSION_HOME or .fusion/ beside the config)')
+  .showHelpAfterError('(run `fusion --help` for usage)');
+
+registerUp(program);
+registerDown(program);
+registerStatus(program);
+registerConfig(program);
+
+await program.parseAsync(process.argv);

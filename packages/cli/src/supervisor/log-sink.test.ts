@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { LogSink, toRecord } from './log-sink.ts';
+
+describe('toRecord', () => {
+  test('normalises pino numbers to level names and ISO times, keeping every field', () => {
+    const record = toRecord('identity', '{"level":40,"time":0,"service":"identity","msg":"slow","req_id":"r1"}', 'info');
+    assert.deepEqual(record, {
+      level: 'warn',
+      time: '1970-01-01T00:00:00.000Z',
+      service: 'identity',
+      msg: 'slow',
+      req_id: 'r1',
+    });
+  });
+
+  test('wraps lines that are not JSON, at the stream’s level', () => {
+    const record = toRecord('vision', 'TypeError: boom', 'error');
+    assert.equal(record.level, 'error');
+    assert.equal(record.service, 'vision');
+    assert.equal(record.msg, 'TypeError: boom');
+    assert.equal(toRecord('vision', '{not json', 'info').msg, '{not json');
+  });
+});
+
+describe('LogSink', () => {
+  test('writes one JSON line per output line to <component>.log and remembers the tail', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fusion-logs-'));
+    const sink = new LogSink(dir);
+    const seen: string[] = [];
+    sink.onRecord((source, record) => seen.push(`${source}:${record.msg}`));
+    const child = spawn(process.execPath, [
+      '-e',
+      'console.log(JSON.stringify({level:30,time:Date.now(),msg:"hello"})); console.error("oops")',
+    ]);
+    sink.attach('demo', child);
+    await once(child, 'close');
+    sink.supervisor('warn', 'demo exited', { code: 0 });
+    await sink.close();
+
+    const lines = readFileSync(join(dir, 'demo.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => [l.level, l.msg]).sort(), [['error', 'oops'], ['info', 'hello']]);
+    const supervisorLine = JSON.parse(readFileSync(join(dir, 'supervisor.log'), 'utf8'));
+    assert.equal(supervisorLine.component, 'supervisor');
+    assert.equal(supervisorLine.code, 0);
+    assert.deepEqual(sink.recentLines('demo', 5).sort(), ['error oops', 'info hello']);
+    assert.equal(seen.length, 3);
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * Turns a validated fusion.yaml into the list of processes `fusion up` runs, in the seed's
+ * startup order: infrastructure → control plane → observability → services. Pure: no
+ * processes, no file system, so the order and every environment variable can be tested.
+ */
+import { isAbsolute, join } from 'node:path';
+import type { FusionConfig, ServiceConfig } from '@fusion/mesh-types';
+
+export type Tier = 'infrastructure' | 'control-plane' | 'observability' | 'services';
+
+/** Tiers in start order; shutdown walks them backwards. */
+export const TIERS: readonly Tier[] = ['infrastructure', 'control-plane', 'observability', 'services'];
+
+export type Readiness =
+  | { readonly kind: 'http'; readonly url: string; readonly timeoutMs: number }
+  | { readonly kind: 'tcp'; readonly host: string; readonly port: number; readonly timeoutMs: number };
+
+export interface ComponentSpec {
+  /** Unique name: the service name, or `name-N` for the Nth replica when replicas > 1. */
+  readonly name: string;
+  /** The fusion.yaml service it runs, if any. */
+  readonly service?: string;
+  readonly tier: Tier;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  /** Addresses it is expected to listen on, for status and port pre-flight checks. */
+  readonly listen: readonly { readonly host: string; readonly port: number }[];
+  readonly readiness: Readiness;
+  /** Components that must be ready before this one starts. */
+  readonly dependsOn: readonly string[];
+}
+
+export interface PlanInputs {
+  readonly config: FusionConfig;
+  /** Directory fusion.yaml lives in; `entry` paths are relative to it. */
+  readonly baseDir: string;
+  /** The state directory (`.fusion/`); data and logs live under it. */
+  readonly stateDir: string;
+  /** The environment `fusion up` was started with (DATABASE_URL, REDIS_URL are read). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Absolute path of node and of the tsx loader used to run TypeScript entries. */
+  readonly nodePath: string;
+  readonly tsxImport: string;
+  /** Entry of the embedded PostgreSQL process. */
+  readonly postgresEntry: string;
+}
+
+export interface Plan {
+  readonly components: readonly ComponentSpec[];
+  /** The database URL services get: the user's DATABASE_URL or the embedded server's. */
+  readonly databaseUrl: string;
+  readonly embeddedPostgres: boolean;
+}
+
+const EMBEDDED_PG_HOST = '127.0.0.1';
+
+export function buildPlan(inputs: PlanInputs): Plan {
+  const { config, env } = inputs;
+  const components: ComponentSpec[] = [];
+  const userDatabaseUrl = env.DATABASE_URL?.trim();
+  const embeddedPostgres = !userDatabaseUrl;
+  const pg = config.infrastructure.postgres;
+  const databaseUrl =
+    userDatabaseUrl || `postgres://postgres@${EMBEDDED_PG_HOST}:${pg.embeddedPort}/postgres`;
+
+  if (embeddedPostgres) {
+    components.push({
+      name: 'postgres',
+      tier: 'infrastructure',
+      command: inputs.nodePath,
+      args: ['--import', inputs.tsxImport, inputs.postgresEntry],
+      env: {
+        FUSION_PG_HOST: EMBEDDED_PG_HOST,
+        FUSION_PG_PORT: String(pg.embeddedPort),
+        FUSION_PG_DATA_DIR: join(inputs.stateDir, pg.embeddedDataDir),
+        FUSION_PG_MAX_CONNECTIONS: String(pg.embeddedMaxConnections),
+      },
+      listen: [{ host: EMBEDDED_PG_HOST, port: pg.embeddedPort }],
+      readiness: { kind: 'tcp', host: EMBEDDED_PG_HOST, port: pg.embeddedPort, timeoutMs: 120_000 },
+      dependsOn: [],
+    });
+  }
+
+  const infrastructure = components.map((c) => c.name);
+  const services = Object.values(config.services);
+  const endpoints = JSON.stringify(
+    Object.fromEntries(services.map((s) => [s.name, `http://${replicaHost(0)}:${s.port}`])),
+  );
+  for (const service of orderByDependencies(services)) {
+    const names = replicaNames(service);
+    names.forEach((name, index) => {
+      const host = replicaHost(index);
+      components.push({
+        name,
+        service: service.name,
+        tier: 'services',
+        ...startCommand(service, inputs),
+        env: serviceEnv(service, { host, endpoints, databaseUrl, inputs }),
+        listen: [{ host, port: service.port }],
+        readiness: {
+          kind: 'http',
+          url: `http://${host}:${service.port}${service.readiness.path}`,
+          timeoutMs: service.readiness.timeoutMs,
+        },
+        dependsOn: [
+          ...(service.database ? infrastructure : []),
+          ...service.dependsOn.flatMap((dep) => replicaNames(requireService(config, dep))),
+        ],
+      });
+    });
+  }
+  return { components, databaseUrl, embeddedPostgres };
+}
+
+/**
+ * Replica N listens on 127.0.0.(N+1): on Linux the whole 127/8 range is local, so
+ * replicas share the service's port the way pods share a Service port.
+ */
+export function replicaHost(index: number): string {
+  return `127.0.0.${index + 1}`;
+}
+
+function replicaNames(service: ServiceConfig): string[] {
+  if (service.replicas === 1) return [service.name];
+  return Array.from({ length: service.replicas }, (_, i) => `${service.name}-${i}`);
+}
+
+function requireService(config: FusionConfig, name: string): ServiceConfig {
+  const service = config.services[name];
+  // The config package already refused unknown dependencies; this guards the invariant.
+  if (!service) throw new Error(`service '${name}' is not defined in fusion.yaml`);
+  return service;
+}
+
+function startCommand(service: ServiceConfig, inputs: PlanInputs) {
+  if (service.start.kind === 'command') {
+    const [command, ...args] = service.start.command;
+    return { command: command!, args };
+  }
+  const entry = isAbsolute(service.start.entry)
+    ? service.start.entry
+    : join(inputs.baseDir, service.start.entry);
+  return { command: inputs.nodePath, args: ['--import', inputs.tsxImport, entry] };
+}
+
+function serviceEnv(
+  service: ServiceConfig,
+  ctx: { host: string; endpoints: string; databaseUrl: string; inputs: PlanInputs },
+): Record<string, string> {
+  const { config, env } = ctx.inputs;
+  const result: Record<string, string> = {
+    FUSION_SERVICE_NAME: service.name,
+    HOST: ctx.host,
+    PORT: String(service.port),
+    LOG_LEVEL: config.logging.level,
+    FUSION_DEPENDENCIES: service.dependsOn.join(','),
+    FUSION_MESH_ENDPOINTS: ctx.endpoints,
+  };
+  if (service.database) result.DATABASE_URL = ctx.databaseUrl;
+  if (env.REDIS_URL) result.REDIS_URL = env.REDIS_URL;
+  return { ...result, ...service.env };
+}
+
+/** Dependencies first; ties keep file order. The config package has already refused cycles. */
+export function orderByDependencies(services: readonly ServiceConfig[]): ServiceConfig[] {
+  const byName = new Map(services.map((s) => [s.name, s]));
+  const ordered: ServiceConfig[] = [];
+  const placed = new Set<string>();
+  const visit = (service: ServiceConfig, path: readonly string[]) => {
+    if (placed.has(service.name)) return;
+    if (path.includes(service.name)) {
+      throw new Error(`dependency cycle: ${[...path, service.name].join(' -> ')}`);
+    }
+    for (const dep of service.dependsOn) {
+      const target = byName.get(dep);
+      if (target) visit(target, [...path, service.name]);
+    }
+    placed.add(service.name);
+    ordered.push(service);
+  };
+  for (const service of services) visit(service, []);
+  return ordered;
+}

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { LogSink } from './log-sink.ts';
+import type { SupervisorState } from './state-file.ts';
+import { Supervisor } from './supervisor.ts';
+import { fixtureSpec, readEvents } from './testing/index.ts';
+
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'fusion-supervisor-'));
+  return {
+    events: join(dir, 'events'),
+    options: {
+      logs: new LogSink(join(dir, 'logs')),
+      configFile: 'fusion.yaml',
+      stateDir: dir,
+      backoff: { initialMs: 20, maxMs: 100, jitter: 0, resetAfterMs: 60_000 },
+      maxStartAttempts: 2,
+      stopTimeoutMs: 2_000,
+    },
+  };
+}
+
+const indexOf = (events: string[], line: string) => {
+  const i = events.indexOf(line);
+  assert.notEqual(i, -1, `missing event '${line}' in ${events.join(', ')}`);
+  return i;
+};
+
+describe('Supervisor', () => {
+  test('starts tiers in order and dependencies first; stops in reverse', async () => {
+    const { events, options } = setup();
+    const specs = [
+      await fixtureSpec('db', { tier: 'infrastructure', events }),
+      await fixtureSpec('gateway', { dependsOn: ['api', 'auth'], events }),
+      await fixtureSpec('api', { dependsOn: ['auth'], events }),
+      await fixtureSpec('auth', { events }),
+    ];
+    const supervisor = new Supervisor(specs, options);
+    const phases: string[] = [];
+    supervisor.on('change', (s: SupervisorState) => {
+      if (phases.at(-1) !== s.phase) phases.push(s.phase);
+    });
+    await supervisor.start();
+    assert.ok(supervisor.snapshot().components.every((c) => c.state === 'ready'));
+    await supervisor.stop();
+
+    const e = readEvents(events);
+    // Infrastructure is listening before any service starts.
+    assert.ok(indexOf(e, 'db listening') < indexOf(e, 'auth start'));
+    assert.ok(indexOf(e, 'auth listening') < indexOf(e, 'api start'));
+    assert.ok(indexOf(e, 'api listening') < indexOf(e, 'gateway start'));
+    // Reverse order on the way down: dependents first, infrastructure last.
+    assert.ok(indexOf(e, 'gateway term') < indexOf(e, 'api term'));
+    assert.ok(indexOf(e, 'api term') < indexOf(e, 'auth term'));
+    assert.ok(indexOf(e, 'auth term') < indexOf(e, 'db term'));
+    assert.deepEqual(phases, ['starting', 'running', 'stopping', 'stopped']);
+  });
+
+  test('a failed component fails the start, names itself, and its dependents never start', async () => {
+    const { events, options } = setup();
+    const specs = [
+      await fixtureSpec('auth', { events, env: { FIXTURE_CRASH: '1' } }),
+      await fixtureSpec('api', { dependsOn: ['auth'], events }),
+      await fixtureSpec('other', { events }),
+    ];
+    const supervisor = new Supervisor(specs, options);
+    await assert.rejects(supervisor.start(), /auth: exited with code 3; gave up after 2 attempts/);
+    const state = supervisor.snapshot();
+    assert.equal(state.phase, 'failed');
+    assert.match(state.error ?? '', /auth/);
+    await supervisor.stop();
+    const e = readEvents(events);
+    assert.ok(!e.includes('api start'), 'a dependent of a failed component must not start');
+    assert.ok(supervisor.snapshot().components.every((c) => c.pid === undefined));
+  });
+
+  test('stop during start stops what started and starts nothing more', async () => {
+    const { events, options } = setup();
+    const specs = [
+      await fixtureSpec('slow', { events, env: { FIXTURE_NOT_READY: '1' } }),
+      await fixtureSpec('after', { dependsOn: ['slow'], events }),
+    ];
+    const supervisor = new Supervisor(specs, options);
+    const starting = assert.rejects(supervisor.start(), /stopped/);
+    await new Promise((r) => setTimeout(r, 300));
+    await supervisor.stop();
+    await starting;
+    assert.ok(!readEvents(events).includes('after start'));
+    assert.ok(supervisor.snapshot().components.every((c) => c.pid === undefined));
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * The shape of a validated fusion.yaml. `packages/config` produces it; the CLI, the
+ * control plane and the proxy read it. Durations are already converted to milliseconds
+ * and every default is filled in, so readers never re-interpret raw YAML.
+ */
+
+/** A validated fusion.yaml with every default applied. */
+export interface FusionConfig {
+  /** Schema version of the file; only 1 exists today. */
+  readonly version: 1;
+  readonly mesh: MeshSettings;
+  readonly infrastructure: InfrastructureSettings;
+  readonly logging: LoggingSettings;
+  /** Keyed by service name, in file order. */
+  readonly services: Readonly<Record<string, ServiceConfig>>;
+  /** The seed's `trafficPolicies` blocks, kept as written (durations in ms). */
+  readonly trafficPolicies: readonly TrafficPolicy[];
+  /** The seed's `circuitBreakers` blocks, kept as written. */
+  readonly circuitBreakers: readonly CircuitBreaker[];
+}
+
+export interface MeshSettings {
+  /** Identity trust domain, e.g. `cluster.local` (Linkerd's default). */
+  readonly trustDomain: string;
+  /** Namespace part of every workload identity. */
+  readonly namespace: string;
+  /** Lifetime of workload leaf certificates, ms (default 24 h). */
+  readonly certificateLifetimeMs: number;
+  /** Allowance for clock skew when issuing certificates, ms (default 20 s). */
+  readonly clockSkewAllowanceMs: number;
+  /** Inbound default authorization policy, with Linkerd's value names. */
+  readonly defaultInboundPolicy: InboundDefaultPolicy;
+  /** Proxy log filter, `LINKERD2_PROXY_LOG` syntax (default `warn,linkerd=info`). */
+  readonly proxyLogLevel: string;
+}
+
+export type InboundDefaultPolicy =
+  | 'deny'
+  | 'all-authenticated'
+  | 'all-unauthenticated'
+  | 'cluster-authenticated'
+  | 'cluster-unauthenticated'
+  | 'audit';
+
+export interface InfrastructureSettings {
+  readonly postgres: PostgresSettings;
+}
+
+export interface PostgresSettings {
+  /**
+   * Port of the embedded PostgreSQL (PGlite over the wire protocol) used when
+   * DATABASE_URL is unset. Default 55432, away from a real server's 5432.
+   */
+  readonly embeddedPort: number;
+  /** Data directory of the embedded server, relative to the state directory. */
+  readonly embeddedDataDir: string;
+  /** Connections the embedded server multiplexes onto its single session. */
+  readonly embeddedMaxConnections: number;
+}
+
+export interface LoggingSettings {
+  /** Default level of every service's logger. */
+  readonly level: LogLevel;
+}
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+export type ServiceProtocol = 'http' | 'http2' | 'grpc' | 'tcp';
+
+export interface ServiceConfig {
+  readonly name: string;
+  /** The port the service is published on (the seed's 8000–8008). */
+  readonly port: number;
+  /** How it starts: exactly one of `entry` (a TypeScript/JavaScript file run by Node) or `command`. */
+  readonly start: ServiceStart;
+  readonly replicas: number;
+  readonly protocol: ServiceProtocol;
+  /** Services this one calls; they are started (and ready) first. */
+  readonly dependsOn: readonly string[];
+  /** Owns data: gets its own PostgreSQL schema, named after the service. */
+  readonly database: boolean;
+  /** Reachable from outside the mesh (only the api-gateway by default). */
+  readonly external: boolean;
+  /** Labels used by policy selectors; always contains `app: <name>`. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Extra environment for the process. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly readiness: ReadinessSettings;
+}
+
+export type ServiceStart =
+  | { readonly kind: 'entry'; readonly entry: string }
+  | { readonly kind: 'command'; readonly command: readonly string[] };
+
+export interface ReadinessSettings {
+  /** HTTP path polled until it answers 2xx (default `/ready`). */
+  readonly path: string;
+  /** How long to wait for readiness before the start counts as failed, ms. */
+  readonly timeoutMs: number;
+}
+
+// --- The seed's policy blocks, accepted exactly as the seed writes them ---
+
+export interface LabelSelector {
+  readonly matchLabels: Readonly<Record<string, string>>;
+}
+
+export interface TrafficPolicy {
+  readonly name: string;
+  readonly selector: LabelSelector;
+  readonly policy: {
+    readonly traffic: readonly TrafficRule[];
+  };
+}
+
+export interface TrafficRule {
+  readonly destination: { readonly selector: LabelSelector };
+  readonly policy: {
+    readonly tls?: { readonly mode: TlsMode };
+    readonly retries?: { readonly attempts: number; readonly perTryTimeoutMs?: number };
+  };
+}
+
+/** Istio-style names the seed uses; inside the mesh every mode still means mTLS. */
+export type TlsMode = 'DISABLE' | 'SIMPLE' | 'MUTUAL' | 'ISTIO_MUTUAL';
+
+export interface CircuitBreaker {
+  readonly name: string;
+  readonly selector: LabelSelector;
+  readonly policy: {
+    readonly maxConnections?: number;
+    readonly maxRequests?: number;
+    readonly maxPendingRequests?: number;
+    readonly maxRetries?: number;
+  };
+}

@@ -1,0 +1,21 @@
+/** Types shared by every part of the mesh. No runtime dependencies. */
+export type {
+  CircuitBreaker,
+  FusionConfig,
+  InboundDefaultPolicy,
+  InfrastructureSettings,
+  LabelSelector,
+  LoggingSettings,
+  LogLevel,
+  MeshSettings,
+  PostgresSettings,
+  ReadinessSettings,
+  ServiceConfig,
+  ServiceProtocol,
+  ServiceStart,
+  TlsMode,
+  TrafficPolicy,
+  TrafficRule,
+} from './config.ts';
+export type { Diagnostic, Severity } from './diagnostics.ts';
+export { formatDiagnostic } from './diagnostics.ts';
