@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { check, withServices } from '../testing.ts';
+
+test('two services on one port: error at the second, pointing at the first', () => {
+  const text = withServices(`  ai-kernel:
+    port: 8001
+    command: x
+  vision:
+    port: 8001
+    command: x
+    replicas: 3
+`);
+  assert.deepEqual(check(text).errors, [
+    "7:11 services.vision.port: port 8001 is already used by service 'ai-kernel' (fusion.yaml:4:11)",
+  ]);
+});
+
+test('replicas of one service share its port without complaint', () => {
+  assert.deepEqual(
+    check(withServices('  a:\n    port: 8001\n    command: x\n    replicas: 4\n')).errors,
+    [],
+  );
+});
+
+test("no service may take the embedded postgres's port, default or written", () => {
+  assert.deepEqual(check(withServices('  db:\n    port: 55432\n    command: x\n')).errors, [
+    '4:11 services.db.port: port 55432 is already used by the embedded postgres (the default of infrastructure.postgres.embedded.port)',
+  ]);
+  const text = `version: 1
+infrastructure:
+  postgres:
+    embedded:
+      port: 8001
+services:
+  a:
+    port: 8001
+    command: x
+`;
+  assert.deepEqual(check(text).errors, [
+    '8:11 services.a.port: port 8001 is already used by the embedded postgres (fusion.yaml:5:13)',
+  ]);
+});
+
+test('dependsOn names must be other, existing services, each listed once', () => {
+  const text = withServices(`  ai-kernel:
+    port: 8001
+    command: x
+    dependsOn: [identiy, ai-kernel, vision, identity, identity]
+  identity:
+    port: 8002
+    command: x
+`);
+  assert.deepEqual(check(text).errors, [
+    "6:17 services.ai-kernel.dependsOn[0]: unknown service 'identiy'; did you mean 'identity'?",
+    "6:26 services.ai-kernel.dependsOn[1]: service 'ai-kernel' cannot depend on itself",
+    "6:37 services.ai-kernel.dependsOn[2]: unknown service 'vision'; known services: identity",
+    "6:55 services.ai-kernel.dependsOn[4]: 'identity' is listed twice",
+  ]);
+});
+
+test('a dependency cycle is reported once, starting at its first service', () => {
+  const text = withServices(`  c:
+    port: 8003
+    command: x
+    dependsOn: [a]
+  a:
+    port: 8001
+    command: x
+    dependsOn: [b]
+  b:
+    port: 8002
+    command: x
+    dependsOn: [c]
+  d:
+    port: 8004
+    command: x
+    dependsOn: [a, e]
+  e:
+    port: 8005
+    command: x
+    dependsOn: [d]
+`);
+  assert.deepEqual(check(text).errors, [
+    '6:17 services.c.dependsOn[0]: dependency cycle: c -> a -> b -> c',
+    '18:20 services.d.dependsOn[1]: dependency cycle: d -> e -> d',
+  ]);
+});
+
+test('a broken service still takes part in the checks, without false alarms about it', () => {
+  const text = withServices(`  a:
+    port: 8001
+    command: x
+    protocol: htp
+  b:
+    port: 8001
+    command: x
+    dependsOn: [a]
+`);
+  assert.deepEqual(check(text).errors, [
+    `6:15 services.a.protocol: expected one of http, http2, grpc, tcp, got string "htp"; did you mean 'http'?`,
+    "8:11 services.b.port: port 8001 is already used by service 'a' (fusion.yaml:4:11)",
+  ]);
+});
+
+const TWO = `  ai-kernel:
+    port: 8001
+    command: x
+    labels: { tier: core }
+  identity:
+    port: 8002
+    command: x
+`;
+
+test('a selector that selects no service is a warning with a guess', () => {
+  const text = withServices(
+    TWO,
+    `trafficPolicies:
+  - name: p
+    selector: { matchLabels: { tier: core } }
+    policy:
+      traffic:
+        - destination: { selector: { matchLabels: { app: identiy } } }
+          policy: {}
+circuitBreakers:
+  - name: cb
+    selector: { matchLabels: { app: ai-kernel, tier: edge } }
+    policy: {}
+`,
+  );
+  const { errors, warnings } = check(text);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(warnings, [
+    "11:5 trafficPolicies 'p' parsed, not enforced yet (the sidecar proxy does not apply it yet)",
+    "15:36 trafficPolicies[0].policy.traffic[0].destination.selector: selects no service (matchLabels app=identiy); did you mean app 'identity'?",
+    "18:5 circuitBreakers 'cb' parsed, not enforced yet (the sidecar proxy does not apply it yet)",
+    '19:15 circuitBreakers[0].selector: selects no service (matchLabels app=ai-kernel, tier=edge)',
+  ]);
+});
+
+test('policy names are unique within their section', () => {
+  const block = (name: string) =>
+    `  - name: ${name}\n    selector: { matchLabels: { app: identity } }\n    policy: { maxRetries: 1 }\n`;
+  const text = withServices(TWO, `circuitBreakers:\n${block('cb')}${block('cb')}`);
+  const { errors, warnings } = check(text);
+  assert.deepEqual(errors, [
+    "14:11 circuitBreakers[1].name: name 'cb' is already used by circuitBreakers[0] (fusion.yaml:11:11)",
+  ]);
+  assert.equal(warnings.length, 1, 'the repeat is not accepted, so it gets no warning');
+});

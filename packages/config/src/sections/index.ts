@@ -1,0 +1,13 @@
+/** The sections of fusion.yaml, each a schema; `validateDocument` puts them together. */
+export { circuitBreaker, TLS_MODES, trafficPolicy } from './policies.ts';
+export { validateDocument } from './root.ts';
+export type { ServiceDraft } from './services.ts';
+export { PROTOCOLS, services } from './services.ts';
+export {
+  DEFAULT_POSTGRES_PORT,
+  INBOUND_POLICIES,
+  infrastructure,
+  LOG_LEVELS,
+  logging,
+  mesh,
+} from './settings.ts';

@@ -1,0 +1,24 @@
+/**
+ * Name rules shared by sections. Service names and the namespace end up in DNS names and
+ * workload identities (`ai-kernel.default.serviceaccount.identity.linkerd.cluster.local`),
+ * so they follow the DNS label rules Kubernetes uses.
+ */
+import type { TextRule } from '../schema/index.ts';
+
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export const dnsLabel: TextRule = {
+  test: (text) => LABEL.test(text),
+  expected:
+    "a DNS label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)",
+};
+
+export const dnsName: TextRule = {
+  test: (text) => text.length <= 253 && text.split('.').every((part) => LABEL.test(part)),
+  expected: "a DNS name (DNS labels joined by '.', such as cluster.local)",
+};
+
+export const httpPath: TextRule = {
+  test: (text) => text.startsWith('/') && !/\s/.test(text),
+  expected: "an HTTP path starting with '/'",
+};

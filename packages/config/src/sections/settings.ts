@@ -1,0 +1,80 @@
+/**
+ * The small sections: mesh, infrastructure and logging. Every key has a default, so each
+ * section may be left out; the YAML nesting is flattened into the FusionConfig shape here.
+ */
+import type { InfrastructureSettings, LoggingSettings, MeshSettings } from '@fusion/mesh-types';
+import {
+  duration,
+  int,
+  nonEmpty,
+  object,
+  oneOf,
+  type Schema,
+  section,
+  string,
+  transform,
+  withDefault,
+} from '../schema/index.ts';
+import { dnsLabel, dnsName } from './names.ts';
+
+const SECOND = 1_000;
+const HOUR = 3_600_000;
+
+export const INBOUND_POLICIES = [
+  'deny',
+  'all-authenticated',
+  'all-unauthenticated',
+  'cluster-authenticated',
+  'cluster-unauthenticated',
+  'audit',
+] as const;
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
+const identity = object({
+  // Below a second, certificates would expire while being handed out.
+  certificateLifetime: withDefault(duration({ min: SECOND }), 24 * HOUR),
+  clockSkewAllowance: withDefault(duration(), 20 * SECOND),
+});
+
+export const mesh = transform(
+  object({
+    trustDomain: withDefault(string(dnsName), 'cluster.local'),
+    namespace: withDefault(string(dnsLabel), 'default'),
+    identity: section(identity),
+    defaultInboundPolicy: withDefault(oneOf(INBOUND_POLICIES), 'all-authenticated'),
+    proxyLogLevel: withDefault(string(nonEmpty), 'warn,linkerd=info'),
+  }),
+  (m): MeshSettings => ({
+    trustDomain: m.trustDomain,
+    namespace: m.namespace,
+    certificateLifetimeMs: m.identity.certificateLifetime,
+    clockSkewAllowanceMs: m.identity.clockSkewAllowance,
+    defaultInboundPolicy: m.defaultInboundPolicy,
+    proxyLogLevel: m.proxyLogLevel,
+  }),
+);
+
+export const DEFAULT_POSTGRES_PORT = 55432;
+
+const embedded = object({
+  // 55432, not 5432: a developer's own PostgreSQL is usually on the standard port.
+  port: withDefault(int(1, 65535), DEFAULT_POSTGRES_PORT),
+  dataDir: withDefault(string(nonEmpty), 'data/postgres'),
+  maxConnections: withDefault(int(1, 1000), 32),
+});
+
+export const infrastructure = transform(
+  object({ postgres: section(object({ embedded: section(embedded) })) }),
+  (i): InfrastructureSettings => ({
+    postgres: {
+      embeddedPort: i.postgres.embedded.port,
+      embeddedDataDir: i.postgres.embedded.dataDir,
+      embeddedMaxConnections: i.postgres.embedded.maxConnections,
+    },
+  }),
+);
+
+export const logging: Schema<LoggingSettings> = object({
+  level: withDefault(oneOf(LOG_LEVELS), 'info'),
+});

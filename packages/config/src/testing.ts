@@ -1,0 +1,41 @@
+/**
+ * Test helpers: run a schema or the whole parser on a YAML string and get diagnostics as
+ * `line:col message` strings, which is what the tests assert on (position and wording).
+ */
+import type { Diagnostic } from '@fusion/mesh-types';
+import { LineCounter, parseDocument } from 'yaml';
+import { parseConfig } from './load.ts';
+import { At, Context, type FileCheck, type Schema } from './schema/index.ts';
+
+/** `3:11 services.a.port: expected …` */
+export function brief(d: Diagnostic): string {
+  return `${d.line}:${d.column} ${d.message}`;
+}
+
+/** Runs one schema on the document `text`, as if it were the value at `path`. */
+export function runSchema<T>(
+  schema: Schema<T>,
+  text: string,
+  options: { path?: string; checkFile?: FileCheck } = {},
+): { value: T | undefined; errors: string[]; warnings: string[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const ctx = new Context('test.yaml', lineCounter, doc, options.checkFile);
+  const value = schema(doc.contents, new At(ctx, options.path ?? 'value'));
+  const { errors, warnings } = ctx.sorted();
+  return { value, errors: errors.map(brief), warnings: warnings.map(brief) };
+}
+
+/** The whole parser, diagnostics as brief strings. */
+export function check(text: string, baseDir?: string): { errors: string[]; warnings: string[] } {
+  const result = parseConfig(text, { file: 'fusion.yaml', baseDir });
+  return {
+    errors: result.ok ? [] : result.errors.map(brief),
+    warnings: result.warnings.map(brief),
+  };
+}
+
+/** A valid file with two services, for tests that change one thing in it. */
+export function withServices(services: string, rest = ''): string {
+  return `version: 1\nservices:\n${services}${rest}`;
+}
