@@ -47,7 +47,10 @@ if (files.length > 0) {
   const wantUnit = !flags.has('--e2e');
   const wantE2e = !flags.has('--unit');
   if (wantUnit) {
-    status ||= run('unit', [...findTests(join(root, 'packages')), ...findTests(join(root, 'services'))]);
+    status ||= run('unit', [
+      ...findTests(join(root, 'packages')),
+      ...findTests(join(root, 'services')),
+    ]);
   }
   if (wantE2e) {
     // End-to-end suites start the whole platform; one at a time keeps them off each other's ports.

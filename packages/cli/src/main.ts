@@ -8,7 +8,10 @@ import { registerUp } from './commands/up.ts';
 const program = new Command('fusion')
   .description('AI Fusion Core: nine services and the service mesh that joins them')
   .option('-c, --config <file>', 'the configuration file (default: FUSION_CONFIG or ./fusion.yaml)')
-  .option('--state-dir <dir>', 'where data, logs and run files live (default: FUSION_HOME or .fusion/ beside the config)')
+  .option(
+    '--state-dir <dir>',
+    'where data, logs and run files live (default: FUSION_HOME or .fusion/ beside the config)',
+  )
   .showHelpAfterError('(run `fusion --help` for usage)');
 
 registerUp(program);

@@ -27,6 +27,8 @@ export function validate(path: string): number {
   }
   const services = Object.keys(result.config.services).length;
   const warnings = result.warnings.length;
-  console.log(`${path} is valid: ${services} services, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+  console.log(
+    `${path} is valid: ${services} services, ${warnings} warning${warnings === 1 ? '' : 's'}`,
+  );
   return 0;
 }

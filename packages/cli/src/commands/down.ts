@@ -31,7 +31,9 @@ export async function down(stateDir: string): Promise<number> {
     return 0;
   }
   // The supervisor is stuck: stop it and every process group it recorded, so nothing is left.
-  console.error(`fusion down: supervisor did not stop within ${STOP_TIMEOUT_MS / 1000} s; killing it and its components`);
+  console.error(
+    `fusion down: supervisor did not stop within ${STOP_TIMEOUT_MS / 1000} s; killing it and its components`,
+  );
   for (const component of readState(stateDir)?.components ?? []) {
     if (component.pid) killGroup(component.pid);
   }

@@ -67,7 +67,11 @@ export function statusReport(stateDir: string, now = Date.now()): StatusReport {
         state: c.state,
         pid: c.pid ?? null,
         addresses: c.addresses,
-        listening: live ? live.map((a) => (a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`)) : null,
+        listening: live
+          ? live.map((a) =>
+              a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`,
+            )
+          : null,
         uptimeSeconds: c.pid && c.startedAt ? secondsSince(c.startedAt, now) : null,
         restarts: c.restarts,
         ...(c.lastExit ? { lastExit: c.lastExit } : {}),
@@ -82,7 +86,9 @@ export function printStatusTable(state: SupervisorState): void {
 }
 
 function printReport(report: StatusReport): void {
-  console.log(`AI Fusion Core: ${report.phase} (supervisor pid ${report.pid}, up ${formatUptime(report.uptimeSeconds ?? null)})`);
+  console.log(
+    `AI Fusion Core: ${report.phase} (supervisor pid ${report.pid}, up ${formatUptime(report.uptimeSeconds ?? null)})`,
+  );
   const rows = report.components.map((c) => [
     c.name,
     c.tier,
@@ -95,7 +101,12 @@ function printReport(report: StatusReport): void {
   const header = ['COMPONENT', 'TIER', 'STATE', 'PID', 'ADDRESSES', 'UPTIME', 'RESTARTS'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const row of [header, ...rows]) {
-    console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+    console.log(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
   }
 }
 

@@ -34,7 +34,9 @@ export function registerUp(program: Command): void {
     .option('--echo-level <level>', 'least log level echoed to the terminal once running', 'info')
     .action(async (options: { detach?: boolean; echoLevel: string }) => {
       const paths = resolvePaths(program.opts());
-      process.exitCode = options.detach ? await upDetached(paths) : await upForeground(paths, options.echoLevel);
+      process.exitCode = options.detach
+        ? await upDetached(paths)
+        : await upForeground(paths, options.echoLevel);
     });
 }
 
@@ -63,10 +65,11 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
   mkdirSync(paths.stateDir, { recursive: true });
   writePidFile(paths.stateDir, process.pid);
   const logs = new LogSink(paths.logDir);
-  const view = new ConsoleView(
-    { out: process.stdout, interactive: isInteractive(), echoLevel },
-    ['fusion', 'supervisor', ...plan.components.map((c) => c.name)],
-  );
+  const view = new ConsoleView({ out: process.stdout, interactive: isInteractive(), echoLevel }, [
+    'fusion',
+    'supervisor',
+    ...plan.components.map((c) => c.name),
+  ]);
   const supervisor = new Supervisor(plan.components, {
     logs,
     configFile: paths.configFile,
@@ -89,7 +92,9 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
   const first = await Promise.race([startOutcome, stopRequested.then(() => 'stop' as const)]);
   let exitCode = 0;
   if (first === 'ready') {
-    view.endLiveList(`all ${plan.components.length} components ready in ${seconds(began)} s; Ctrl-C stops`);
+    view.endLiveList(
+      `all ${plan.components.length} components ready in ${seconds(began)} s; Ctrl-C stops`,
+    );
     await stopRequested;
   } else if (first instanceof Error) {
     view.endLiveList(`start failed: ${first.message}`);
@@ -104,10 +109,19 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
   return exitCode;
 }
 
-function describeStart(view: ConsoleView, config: FusionConfig, embedded: boolean, paths: Paths): void {
+function describeStart(
+  view: ConsoleView,
+  config: FusionConfig,
+  embedded: boolean,
+  paths: Paths,
+): void {
   const services = Object.keys(config.services).length;
-  const database = embedded ? 'embedded PostgreSQL (DATABASE_URL unset)' : 'PostgreSQL from DATABASE_URL';
-  view.message(`starting ${services} services from ${paths.configFile} with ${database}; logs in ${paths.logDir}`);
+  const database = embedded
+    ? 'embedded PostgreSQL (DATABASE_URL unset)'
+    : 'PostgreSQL from DATABASE_URL';
+  view.message(
+    `starting ${services} services from ${paths.configFile} with ${database}; logs in ${paths.logDir}`,
+  );
 }
 
 /** Resolves on the first SIGINT/SIGTERM; a second one forces the exit. */
@@ -137,7 +151,11 @@ async function upDetached(paths: Paths): Promise<number> {
   mkdirSync(paths.logDir, { recursive: true });
   const outputFile = join(paths.logDir, 'fusion-up.out');
   const output = openSync(outputFile, 'a');
-  const args = [...process.execArgv, process.argv[1]!, ...process.argv.slice(2).filter((a) => a !== '--detach' && a !== '-d')];
+  const args = [
+    ...process.execArgv,
+    process.argv[1]!,
+    ...process.argv.slice(2).filter((a) => a !== '--detach' && a !== '-d'),
+  ];
   const child = spawn(process.execPath, args, {
     detached: true,
     stdio: ['ignore', output, output],
@@ -156,12 +174,16 @@ async function upDetached(paths: Paths): Promise<number> {
     const mine = state?.pid === child.pid ? state : undefined;
     if (mine?.phase === 'running') {
       printStatusTable(mine);
-      console.log('fusion up: all components ready; `fusion status` shows them, `fusion down` stops them');
+      console.log(
+        'fusion up: all components ready; `fusion status` shows them, `fusion down` stops them',
+      );
       return 0;
     }
     if (mine?.phase === 'failed' || exited) {
       if (mine) printStatusTable(mine);
-      console.error(`fusion up: start failed: ${mine?.error ?? `supervisor exited; see ${outputFile}`}`);
+      console.error(
+        `fusion up: start failed: ${mine?.error ?? `supervisor exited; see ${outputFile}`}`,
+      );
       console.error(`fusion up: component logs are in ${paths.logDir}`);
       return 1;
     }

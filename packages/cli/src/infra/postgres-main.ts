@@ -10,7 +10,14 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 function log(level: string, msg: string, fields: Record<string, unknown> = {}): void {
-  const line = { time: new Date().toISOString(), level, service: 'postgres', component: 'embedded', msg, ...fields };
+  const line = {
+    time: new Date().toISOString(),
+    level,
+    service: 'postgres',
+    component: 'embedded',
+    msg,
+    ...fields,
+  };
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 

@@ -10,7 +10,16 @@ test('delays double from the initial delay and stop at the cap', () => {
 });
 
 test('jitter stays within its fraction either way', () => {
-  assert.equal(restartDelayMs(DEFAULT_BACKOFF, 2, () => 0), 900);
-  assert.equal(restartDelayMs(DEFAULT_BACKOFF, 2, () => 1), 1100);
-  assert.equal(restartDelayMs(DEFAULT_BACKOFF, 2, () => 0.5), 1000);
+  assert.equal(
+    restartDelayMs(DEFAULT_BACKOFF, 2, () => 0),
+    900,
+  );
+  assert.equal(
+    restartDelayMs(DEFAULT_BACKOFF, 2, () => 1),
+    1100,
+  );
+  assert.equal(
+    restartDelayMs(DEFAULT_BACKOFF, 2, () => 0.5),
+    1000,
+  );
 });

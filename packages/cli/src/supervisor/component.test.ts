@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isAlive } from '../system/index.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import { Component } from './component.ts';
 import { LogSink } from './log-sink.ts';
 import { fixtureSpec, readEvents } from './testing/index.ts';
-import { isAlive } from '../system/index.ts';
 
 const fastBackoff: BackoffPolicy = { initialMs: 20, maxMs: 100, jitter: 0, resetAfterMs: 60_000 };
 
@@ -47,7 +47,10 @@ describe('Component', () => {
     await component.start();
     const firstPid = component.status().pid!;
     process.kill(firstPid, 'SIGKILL');
-    await until(() => component.status().state === 'ready' && component.status().pid !== firstPid, 'restart');
+    await until(
+      () => component.status().state === 'ready' && component.status().pid !== firstPid,
+      'restart',
+    );
     const status = component.status();
     assert.equal(status.restarts, 1);
     assert.equal(status.lastExit, 'was killed by SIGKILL');
@@ -56,7 +59,10 @@ describe('Component', () => {
 
   test('one that never starts fails after maxStartAttempts, naming the exit and its output', async () => {
     const { options, logs } = setup();
-    const component = new Component(await fixtureSpec('broken', { env: { FIXTURE_CRASH: '1' } }), options);
+    const component = new Component(
+      await fixtureSpec('broken', { env: { FIXTURE_CRASH: '1' } }),
+      options,
+    );
     await assert.rejects(component.start(), /broken: exited with code 3; gave up after 3 attempts/);
     assert.equal(component.status().state, 'failed');
     assert.equal(component.status().restarts, 2);
@@ -67,7 +73,10 @@ describe('Component', () => {
     const { options } = setup();
     const spec = await fixtureSpec('stuck', { env: { FIXTURE_NOT_READY: '1' }, timeoutMs: 300 });
     const component = new Component(spec, { ...options, maxStartAttempts: 1 });
-    await assert.rejects(component.start(), /stuck: was killed: not ready within 0.3 s \(GET .*: answered 503\)/);
+    await assert.rejects(
+      component.start(),
+      /stuck: was killed: not ready within 0.3 s \(GET .*: answered 503\)/,
+    );
   });
 
   test('a process ignoring SIGTERM is killed after the grace period, with its whole group', async () => {
@@ -79,7 +88,12 @@ describe('Component', () => {
     const component = new Component(spec, { ...options, stopTimeoutMs: 300 });
     await component.start();
     const pid = component.status().pid!;
-    const grandchild = Number(readEvents(events).find((e) => e.includes('grandchild'))!.split(' ').pop());
+    const grandchild = Number(
+      readEvents(events)
+        .find((e) => e.includes('grandchild'))!
+        .split(' ')
+        .pop(),
+    );
     assert.ok(isAlive(grandchild));
     await component.stop();
     assert.ok(!isAlive(pid));
@@ -91,6 +105,9 @@ describe('Component', () => {
     const { options } = setup();
     const spec = { ...(await fixtureSpec('ghost')), command: '/nonexistent/program' };
     const component = new Component(spec, { ...options, maxStartAttempts: 1 });
-    await assert.rejects(component.start(), /ghost: could not start: spawn \/nonexistent\/program ENOENT/);
+    await assert.rejects(
+      component.start(),
+      /ghost: could not start: spawn \/nonexistent\/program ENOENT/,
+    );
   });
 });

@@ -50,7 +50,8 @@ export class Component extends EventEmitter {
 
   /** Starts the process; resolves once it is ready, rejects if it never gets there. */
   start(): Promise<void> {
-    if (this.stopping) return Promise.reject(new Error(`${this.spec.name}: stopped before it started`));
+    if (this.stopping)
+      return Promise.reject(new Error(`${this.spec.name}: stopped before it started`));
     return new Promise((resolve, reject) => {
       this.settleStart = { resolve, reject };
       this.launch();
@@ -100,7 +101,9 @@ export class Component extends EventEmitter {
 
   private isRunning(): boolean {
     const child = this.child;
-    return !!child?.pid && child.exitCode === null && child.signalCode === null && !this.ended.has(child);
+    return (
+      !!child?.pid && child.exitCode === null && child.signalCode === null && !this.ended.has(child)
+    );
   }
 
   private launch(): void {

@@ -9,7 +9,16 @@ import type { ComponentStatus, SupervisorState } from './state-file.ts';
 
 type Colour = Parameters<typeof styleText>[0];
 
-const PALETTE: readonly Colour[] = ['cyan', 'magenta', 'blue', 'yellow', 'green', 'cyanBright', 'magentaBright', 'blueBright'];
+const PALETTE: readonly Colour[] = [
+  'cyan',
+  'magenta',
+  'blue',
+  'yellow',
+  'green',
+  'cyanBright',
+  'magentaBright',
+  'blueBright',
+];
 const STATE_COLOUR: Record<string, Colour> = {
   pending: 'gray',
   starting: 'yellow',
@@ -19,7 +28,14 @@ const STATE_COLOUR: Record<string, Colour> = {
   stopped: 'gray',
   failed: 'red',
 };
-const LEVEL_RANK: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+const LEVEL_RANK: Record<string, number> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+};
 
 export interface ConsoleViewOptions {
   readonly out: NodeJS.WriteStream;

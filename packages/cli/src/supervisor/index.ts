@@ -8,7 +8,12 @@ export { LogSink, toRecord } from './log-sink.ts';
 export type { ComponentSpec, Plan, PlanInputs, Readiness, Tier } from './plan.ts';
 export { buildPlan, orderByDependencies, replicaHost, TIERS } from './plan.ts';
 export { probe, waitUntilReady } from './readiness.ts';
-export type { ComponentState, ComponentStatus, SupervisorPhase, SupervisorState } from './state-file.ts';
+export type {
+  ComponentState,
+  ComponentStatus,
+  SupervisorPhase,
+  SupervisorState,
+} from './state-file.ts';
 export {
   readState,
   removePidFile,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -9,7 +9,11 @@ import { LogSink, toRecord } from './log-sink.ts';
 
 describe('toRecord', () => {
   test('normalises pino numbers to level names and ISO times, keeping every field', () => {
-    const record = toRecord('identity', '{"level":40,"time":0,"service":"identity","msg":"slow","req_id":"r1"}', 'info');
+    const record = toRecord(
+      'identity',
+      '{"level":40,"time":0,"service":"identity","msg":"slow","req_id":"r1"}',
+      'info',
+    );
     assert.deepEqual(record, {
       level: 'warn',
       time: '1970-01-01T00:00:00.000Z',
@@ -43,8 +47,14 @@ describe('LogSink', () => {
     sink.supervisor('warn', 'demo exited', { code: 0 });
     await sink.close();
 
-    const lines = readFileSync(join(dir, 'demo.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((l) => [l.level, l.msg]).sort(), [['error', 'oops'], ['info', 'hello']]);
+    const lines = readFileSync(join(dir, 'demo.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => [l.level, l.msg]).sort(), [
+      ['error', 'oops'],
+      ['info', 'hello'],
+    ]);
     const supervisorLine = JSON.parse(readFileSync(join(dir, 'supervisor.log'), 'utf8'));
     assert.equal(supervisorLine.component, 'supervisor');
     assert.equal(supervisorLine.code, 0);

@@ -59,7 +59,14 @@ export class LogSink {
   /** The supervisor's own events, in `supervisor.log`. */
   supervisor(level: string, msg: string, fields: Record<string, unknown> = {}): void {
     const time = new Date().toISOString();
-    this.write('supervisor', { time, level, service: 'fusion', component: 'supervisor', msg, ...fields });
+    this.write('supervisor', {
+      time,
+      level,
+      service: 'fusion',
+      component: 'supervisor',
+      msg,
+      ...fields,
+    });
   }
 
   /** The last `count` messages a component logged, for crash reports. */
@@ -100,8 +107,11 @@ export function toRecord(source: string, line: string, fallbackLevel: string): L
     try {
       const parsed = JSON.parse(line) as Record<string, unknown>;
       const level =
-        typeof parsed.level === 'number' ? (PINO_LEVELS[parsed.level] ?? String(parsed.level)) : parsed.level;
-      const time = typeof parsed.time === 'number' ? new Date(parsed.time).toISOString() : parsed.time;
+        typeof parsed.level === 'number'
+          ? (PINO_LEVELS[parsed.level] ?? String(parsed.level))
+          : parsed.level;
+      const time =
+        typeof parsed.time === 'number' ? new Date(parsed.time).toISOString() : parsed.time;
       return {
         ...parsed,
         time: typeof time === 'string' ? time : new Date().toISOString(),

@@ -9,11 +9,21 @@ import type { FusionConfig, ServiceConfig } from '@fusion/mesh-types';
 export type Tier = 'infrastructure' | 'control-plane' | 'observability' | 'services';
 
 /** Tiers in start order; shutdown walks them backwards. */
-export const TIERS: readonly Tier[] = ['infrastructure', 'control-plane', 'observability', 'services'];
+export const TIERS: readonly Tier[] = [
+  'infrastructure',
+  'control-plane',
+  'observability',
+  'services',
+];
 
 export type Readiness =
   | { readonly kind: 'http'; readonly url: string; readonly timeoutMs: number }
-  | { readonly kind: 'tcp'; readonly host: string; readonly port: number; readonly timeoutMs: number };
+  | {
+      readonly kind: 'tcp';
+      readonly host: string;
+      readonly port: number;
+      readonly timeoutMs: number;
+    };
 
 export interface ComponentSpec {
   /** Unique name: the service name, or `name-N` for the Nth replica when replicas > 1. */
@@ -59,7 +69,9 @@ export function buildPlan(inputs: PlanInputs): Plan {
   const { config, env } = inputs;
   const components: ComponentSpec[] = [];
   const userDatabaseUrl = env.DATABASE_URL?.trim();
-  const embeddedPostgres = !userDatabaseUrl;
+  const services = Object.values(config.services);
+  // The embedded server costs hundreds of MB; run it only when some service owns data.
+  const embeddedPostgres = !userDatabaseUrl && services.some((s) => s.database);
   const pg = config.infrastructure.postgres;
   const databaseUrl =
     userDatabaseUrl || `postgres://postgres@${EMBEDDED_PG_HOST}:${pg.embeddedPort}/postgres`;
@@ -83,7 +95,6 @@ export function buildPlan(inputs: PlanInputs): Plan {
   }
 
   const infrastructure = components.map((c) => c.name);
-  const services = Object.values(config.services);
   const endpoints = JSON.stringify(
     Object.fromEntries(services.map((s) => [s.name, `http://${replicaHost(0)}:${s.port}`])),
   );

@@ -9,7 +9,10 @@ const PROBE_TIMEOUT_MS = 1_000;
  * Resolves when the probe succeeds. Rejects when `timeoutMs` passes, or as soon as
  * `isRunning()` turns false (a dead process will never become ready).
  */
-export async function waitUntilReady(readiness: Readiness, isRunning: () => boolean): Promise<void> {
+export async function waitUntilReady(
+  readiness: Readiness,
+  isRunning: () => boolean,
+): Promise<void> {
   const deadline = Date.now() + readiness.timeoutMs;
   let last = 'no answer yet';
   // Start fast, then back off a little: most components are ready within a second.
@@ -19,7 +22,9 @@ export async function waitUntilReady(readiness: Readiness, isRunning: () => bool
     if (outcome === true) return;
     last = outcome;
     if (Date.now() >= deadline) {
-      throw new Error(`not ready within ${readiness.timeoutMs / 1000} s (${describe(readiness)}: ${last})`);
+      throw new Error(
+        `not ready within ${readiness.timeoutMs / 1000} s (${describe(readiness)}: ${last})`,
+      );
     }
     await sleep(interval);
   }
@@ -53,7 +58,9 @@ function probeTcp(host: string, port: number): Promise<true | string> {
 }
 
 function describe(readiness: Readiness): string {
-  return readiness.kind === 'http' ? `GET ${readiness.url}` : `tcp ${readiness.host}:${readiness.port}`;
+  return readiness.kind === 'http'
+    ? `GET ${readiness.url}`
+    : `tcp ${readiness.host}:${readiness.port}`;
 }
 
 function errorReason(error: unknown): string {

@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { isAlive } from '../system/index.ts';
 import type { Tier } from './plan.ts';
 
-export type ComponentState = 'pending' | 'starting' | 'ready' | 'restarting' | 'stopping' | 'stopped' | 'failed';
+export type ComponentState =
+  | 'pending'
+  | 'starting'
+  | 'ready'
+  | 'restarting'
+  | 'stopping'
+  | 'stopped'
+  | 'failed';
 export type SupervisorPhase = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
 export interface ComponentStatus {
@@ -55,7 +62,9 @@ export function writeState(stateDir: string, state: SupervisorState): void {
 
 export function readState(stateDir: string): SupervisorState | undefined {
   try {
-    return JSON.parse(readFileSync(join(runDir(stateDir), 'state.json'), 'utf8')) as SupervisorState;
+    return JSON.parse(
+      readFileSync(join(runDir(stateDir), 'state.json'), 'utf8'),
+    ) as SupervisorState;
   } catch {
     return undefined;
   }

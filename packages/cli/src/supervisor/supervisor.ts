@@ -50,7 +50,10 @@ export class Supervisor extends EventEmitter {
       if (this.stopRequested) throw new Error('stopped while starting');
       const members = this.components.filter((c) => c.spec.tier === tier);
       if (members.length === 0) continue;
-      this.options.logs.supervisor('info', `starting ${tier}: ${members.map((c) => c.spec.name).join(', ')}`);
+      this.options.logs.supervisor(
+        'info',
+        `starting ${tier}: ${members.map((c) => c.spec.name).join(', ')}`,
+      );
       const ready = new Map<string, Promise<void>>();
       const startAfterDependencies = (component: Component): Promise<void> => {
         let done = ready.get(component.spec.name);
@@ -65,7 +68,9 @@ export class Supervisor extends EventEmitter {
       members.forEach(startAfterDependencies);
       const outcomes = await Promise.allSettled(ready.values());
       if (this.stopRequested) throw new Error('stopped while starting');
-      const failures = outcomes.filter((o) => o.status === 'rejected').map((o) => String(o.reason.message));
+      const failures = outcomes
+        .filter((o) => o.status === 'rejected')
+        .map((o) => String(o.reason.message));
       if (failures.length > 0) {
         this.error = [...new Set(failures)].join('; ');
         this.setPhase('failed');

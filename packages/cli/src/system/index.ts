@@ -1,4 +1,6 @@
 /** Operating-system facts the supervisor and `fusion status` rely on. */
+
+export { isPortFree } from './ports.ts';
 export type { ListenAddress } from './processes.ts';
 export {
   commandLine,
@@ -7,4 +9,3 @@ export {
   listeningAddresses,
   pidListeningOn,
 } from './processes.ts';
-export { isPortFree } from './ports.ts';

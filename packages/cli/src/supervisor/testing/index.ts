@@ -19,7 +19,13 @@ export async function freePort(): Promise<number> {
 
 export async function fixtureSpec(
   name: string,
-  options: { tier?: Tier; dependsOn?: string[]; env?: Record<string, string>; events?: string; timeoutMs?: number } = {},
+  options: {
+    tier?: Tier;
+    dependsOn?: string[];
+    env?: Record<string, string>;
+    events?: string;
+    timeoutMs?: number;
+  } = {},
 ): Promise<ComponentSpec> {
   const port = await freePort();
   return {
@@ -34,7 +40,11 @@ export async function fixtureSpec(
       ...options.env,
     },
     listen: [{ host: '127.0.0.1', port }],
-    readiness: { kind: 'http', url: `http://127.0.0.1:${port}/ready`, timeoutMs: options.timeoutMs ?? 10_000 },
+    readiness: {
+      kind: 'http',
+      url: `http://127.0.0.1:${port}/ready`,
+      timeoutMs: options.timeoutMs ?? 10_000,
+    },
     dependsOn: options.dependsOn ?? [],
   };
 }

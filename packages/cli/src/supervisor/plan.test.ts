@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { parseConfig } from '@fusion/config';
+import type { FusionConfig } from '@fusion/mesh-types';
+import { buildPlan, orderByDependencies, type PlanInputs } from './plan.ts';
+
+const realFile = readFileSync(new URL('../../../../fusion.yaml', import.meta.url), 'utf8');
+
+function config(text: string): FusionConfig {
+  const result = parseConfig(text, { file: 'fusion.yaml' });
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+  return result.config;
+}
+
+function inputs(cfg: FusionConfig, env: Record<string, string> = {}): PlanInputs {
+  return {
+    config: cfg,
+    baseDir: '/repo',
+    stateDir: '/repo/.fusion',
+    env,
+    nodePath: '/usr/bin/node',
+    tsxImport: 'file:///tsx/index.mjs',
+    postgresEntry: '/repo/postgres-main.ts',
+  };
+}
+
+describe('buildPlan on the real fusion.yaml', () => {
+  const plan = buildPlan(inputs(config(realFile)));
+  const names = plan.components.map((c) => c.name);
+
+  test('infrastructure first, then services with dependencies before dependents', () => {
+    assert.equal(names[0], 'postgres');
+    assert.equal(plan.components[0]!.tier, 'infrastructure');
+    assert.equal(names.at(-1), 'api-gateway');
+    assert.ok(names.indexOf('identity') < names.indexOf('ai-kernel'));
+    assert.ok(names.indexOf('ai-kernel') < names.indexOf('cv-engine'));
+    assert.equal(names.length, 10);
+  });
+
+  test('the embedded PostgreSQL gets its port and a data directory under the state directory', () => {
+    const pg = plan.components[0]!;
+    assert.equal(plan.embeddedPostgres, true);
+    assert.equal(pg.env.FUSION_PG_PORT, '55432');
+    assert.equal(pg.env.FUSION_PG_DATA_DIR, '/repo/.fusion/data/postgres');
+    assert.deepEqual(pg.readiness, {
+      kind: 'tcp',
+      host: '127.0.0.1',
+      port: 55432,
+      timeoutMs: 120_000,
+    });
+    assert.equal(plan.databaseUrl, 'postgres://postgres@127.0.0.1:55432/postgres');
+  });
+
+  test('each service runs its entry through tsx with the supervisor contract environment', () => {
+    const identity = plan.components.find((c) => c.name === 'identity')!;
+    assert.equal(identity.command, '/usr/bin/node');
+    assert.deepEqual(identity.args, [
+      '--import',
+      'file:///tsx/index.mjs',
+      '/repo/services/identity/src/main.ts',
+    ]);
+    assert.equal(identity.env.PORT, '8002');
+    assert.equal(identity.env.HOST, '127.0.0.1');
+    assert.equal(identity.env.DATABASE_URL, plan.databaseUrl);
+    assert.equal(identity.env.LOG_LEVEL, 'info');
+    assert.deepEqual(identity.readiness, {
+      kind: 'http',
+      url: 'http://127.0.0.1:8002/ready',
+      timeoutMs: 60_000,
+    });
+    const endpoints = JSON.parse(identity.env.FUSION_MESH_ENDPOINTS!);
+    assert.equal(endpoints['ai-kernel'], 'http://127.0.0.1:8001');
+    assert.equal(Object.keys(endpoints).length, 9);
+  });
+
+  test('only data owners get DATABASE_URL; dependencies are passed on', () => {
+    const vision = plan.components.find((c) => c.name === 'vision')!;
+    assert.equal(vision.env.DATABASE_URL, undefined);
+    const gateway = plan.components.find((c) => c.name === 'api-gateway')!;
+    assert.equal(gateway.env.FUSION_DEPENDENCIES!.split(',').length, 8);
+  });
+});
+
+describe('buildPlan variations', () => {
+  test('DATABASE_URL replaces the embedded server; REDIS_URL is passed through', () => {
+    const env = { DATABASE_URL: 'postgres://u@db:5432/app', REDIS_URL: 'redis://127.0.0.1:6379' };
+    const plan = buildPlan(inputs(config(realFile), env));
+    assert.equal(plan.embeddedPostgres, false);
+    assert.ok(!plan.components.some((c) => c.name === 'postgres'));
+    const identity = plan.components.find((c) => c.name === 'identity')!;
+    assert.equal(identity.env.DATABASE_URL, 'postgres://u@db:5432/app');
+    assert.equal(identity.env.REDIS_URL, 'redis://127.0.0.1:6379');
+  });
+
+  test('replicas share the port on their own loopback addresses; dependents wait for all', () => {
+    const text = `version: 1
+services:
+  api: { port: 9001, entry: api.ts, replicas: 3 }
+  web: { port: 9000, command: [python3, -m, http.server], dependsOn: [api], env: { MODE: fast } }
+`;
+    const plan = buildPlan(inputs(config(text)));
+    assert.deepEqual(
+      plan.components.map((c) => [c.name, c.listen[0]!.host, c.listen[0]!.port]),
+      [
+        ['api-0', '127.0.0.1', 9001],
+        ['api-1', '127.0.0.2', 9001],
+        ['api-2', '127.0.0.3', 9001],
+        ['web', '127.0.0.1', 9000],
+      ],
+    );
+    const web = plan.components.at(-1)!;
+    assert.deepEqual(web.dependsOn, ['api-0', 'api-1', 'api-2']);
+    assert.equal(web.command, 'python3');
+    assert.deepEqual(web.args, ['-m', 'http.server']);
+    assert.equal(web.env.MODE, 'fast');
+    assert.equal(plan.components[1]!.env.HOST, '127.0.0.2');
+  });
+
+  test('orderByDependencies keeps file order among independent services', () => {
+    const cfg = config(`version: 1
+services:
+  c: { port: 1, entry: c.ts, dependsOn: [b] }
+  a: { port: 2, entry: a.ts }
+  b: { port: 3, entry: b.ts }
+`);
+    assert.deepEqual(
+      orderByDependencies(Object.values(cfg.services)).map((s) => s.name),
+      ['b', 'c', 'a'],
+    );
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * One helper for every end-to-end suite: a copy of the real fusion.yaml with its ports moved
+ * out of the way (so a developer's running platform is untouched), its own state directory,
+ * and the real `fusion` command run against it.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const fusionBin = join(repoRoot, 'packages/cli/bin/fusion.mjs');
+
+export interface CommandResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface TestPlatform {
+  readonly dir: string;
+  readonly configPath: string;
+  readonly stateDir: string;
+  /** Service name → published port in this copy. */
+  readonly ports: Readonly<Record<string, number>>;
+  readonly postgresPort: number;
+  fusion(args: string[], env?: Record<string, string>): Promise<CommandResult>;
+  status(): Promise<StatusJson>;
+  /** Stops anything still running and removes the directory. */
+  cleanup(): Promise<void>;
+}
+
+export interface StatusJson {
+  readonly running: boolean;
+  readonly pid?: number;
+  readonly phase?: string;
+  readonly components: readonly {
+    readonly name: string;
+    readonly tier: string;
+    readonly state: string;
+    readonly pid: number | null;
+    readonly addresses: readonly string[];
+    readonly listening: readonly string[] | null;
+    readonly restarts: number;
+    readonly lastExit?: string;
+  }[];
+}
+
+/** `portBase + N` replaces the seed's port 800N; the embedded PostgreSQL gets `portBase + 99`. */
+export function preparePlatform(portBase: number): TestPlatform {
+  const dir = mkdtempSync(join(tmpdir(), 'fusion-e2e-'));
+  const configPath = join(dir, 'fusion.yaml');
+  const ports: Record<string, number> = {};
+  const postgresPort = portBase + 99;
+  let service = '';
+  const text = readFileSync(join(repoRoot, 'fusion.yaml'), 'utf8')
+    .split('\n')
+    .map((line) => {
+      const name = /^ {2}([a-z-]+):\s*$/.exec(line);
+      if (name) service = name[1]!;
+      const port = /^(\s+port: )(\d+)/.exec(line);
+      if (port && Number(port[2]) === 55432) return `${port[1]}${postgresPort}`;
+      if (port) {
+        ports[service] = portBase + (Number(port[2]) - 8000);
+        return `${port[1]}${ports[service]}`;
+      }
+      return line.replace(/^(\s+entry: )(services\/)/, `$1${repoRoot}$2`);
+    })
+    .join('\n');
+  writeFileSync(configPath, text);
+
+  const platform: TestPlatform = {
+    dir,
+    configPath,
+    stateDir: join(dir, '.fusion'),
+    ports,
+    postgresPort,
+    fusion: (args, env = {}) => runFusion(['--config', configPath, ...args], env),
+    status: async () =>
+      JSON.parse((await platform.fusion(['status', '--json'])).stdout) as StatusJson,
+    cleanup: async () => {
+      const status = await platform.status().catch(() => undefined);
+      if (status?.running) await platform.fusion(['down']);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return platform;
+}
+
+export function runFusion(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fusionBin, ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, CI: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+export async function getJson(url: string): Promise<HttpAnswer> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** Polls until `check` returns a value; fails with `what` after `limitMs`. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  limitMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${limitMs} ms waiting for ${what}${lastError ? `: ${lastError}` : ''}`,
+      );
+    }
+    await sleep(25);
+  }
+}
+
+/** True while any of the pids is still a live process. */
+export function anyAlive(pids: readonly number[]): boolean {
+  return pids.some((pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}

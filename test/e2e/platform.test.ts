@@ -1,0 +1,156 @@
+/**
+ * The platform under `fusion up --detach` with the embedded PostgreSQL: all nine services
+ * ready, status, a second `up`, a service killed with SIGKILL and brought back, `down`.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import {
+  anyAlive,
+  eventually,
+  getJson,
+  preparePlatform,
+  type StatusJson,
+} from './helpers/platform.ts';
+
+const SERVICES = [
+  'api-gateway',
+  'ai-kernel',
+  'identity',
+  'cv-engine',
+  'conversational',
+  'analytics',
+  'automation',
+  'vision',
+  'plugin',
+];
+const DATA_OWNERS = [
+  'identity',
+  'cv_engine',
+  'conversational',
+  'analytics',
+  'automation',
+  'plugin',
+];
+
+describe('fusion up --detach with the embedded PostgreSQL', () => {
+  const platform = preparePlatform(28000);
+  const gateway = `http://127.0.0.1:${platform.ports['api-gateway']}`;
+  let status: StatusJson;
+
+  before(async () => {
+    const began = performance.now();
+    const up = await platform.fusion(['up', '--detach']);
+    assert.equal(up.code, 0, `fusion up failed:\n${up.stdout}\n${up.stderr}`);
+    console.log(
+      `# fusion up --detach ready in ${((performance.now() - began) / 1000).toFixed(1)} s`,
+    );
+    status = await platform.status();
+  });
+  after(() => platform.cleanup());
+
+  test('status --json lists postgres and nine services, ready, with pid and listening ports', () => {
+    assert.equal(status.running, true);
+    assert.equal(status.phase, 'running');
+    assert.deepEqual(status.components.map((c) => c.name).sort(), ['postgres', ...SERVICES].sort());
+    for (const component of status.components) {
+      assert.equal(component.state, 'ready', component.name);
+      assert.ok(component.pid, `${component.name} has a pid`);
+      const port =
+        component.name === 'postgres' ? platform.postgresPort : platform.ports[component.name];
+      assert.ok(
+        component.listening?.includes(`127.0.0.1:${port}`),
+        `${component.name} listens on ${port}: ${component.listening}`,
+      );
+    }
+    assert.equal(status.components.find((c) => c.name === 'postgres')?.tier, 'infrastructure');
+  });
+
+  test('the gateway /health answers 200 with nine services up', async () => {
+    const { status: code, body } = await getJson(`${gateway}/health`);
+    assert.equal(code, 200);
+    const services = body.services as Record<string, { status: string }>;
+    assert.deepEqual(Object.keys(services).sort(), [...SERVICES].sort());
+    assert.ok(Object.values(services).every((s) => s.status === 'up'));
+  });
+
+  test('every service answers /info, /ready and /metrics', async () => {
+    for (const name of SERVICES) {
+      const base = `http://127.0.0.1:${platform.ports[name]}`;
+      const info = await getJson(`${base}/info`);
+      assert.equal(info.body.name, name);
+      assert.equal((await fetch(`${base}/ready`)).status, 200);
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      assert.match(metrics, /process_resident_memory_bytes \d+/);
+    }
+  });
+
+  test('services that own data have their schema and migrations in the embedded server', async () => {
+    const client = new pg.Client({
+      connectionString: `postgres://postgres@127.0.0.1:${platform.postgresPort}/postgres`,
+    });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ schema_name: string }>(
+        'select schema_name from information_schema.schemata',
+      );
+      const schemas = rows.map((r) => r.schema_name);
+      for (const schema of DATA_OWNERS)
+        assert.ok(schemas.includes(schema), `schema ${schema} exists`);
+      const applied = await client.query('select id from identity.schema_migrations');
+      assert.ok(applied.rowCount! >= 1);
+    } finally {
+      await client.end();
+    }
+  });
+
+  test('a second `fusion up` says it is already running instead of failing on ports', async () => {
+    const again = await platform.fusion(['up', '--detach']);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already running \(supervisor pid \d+\)/);
+    assert.doesNotMatch(again.stderr, /EADDRINUSE/);
+  });
+
+  test('kill -9 of a service: the gateway names it while down, the supervisor restarts it', async () => {
+    const victim = status.components.find((c) => c.name === 'ai-kernel')!;
+    process.kill(victim.pid!, 'SIGKILL');
+    const degraded = await eventually('the gateway to report ai-kernel down', async () => {
+      const answer = await getJson(`${gateway}/health`);
+      return answer.status === 503 ? answer : undefined;
+    });
+    assert.deepEqual(degraded.body.down, ['ai-kernel']);
+    await eventually('the gateway to be healthy again', async () =>
+      (await getJson(`${gateway}/health`)).status === 200 ? true : undefined,
+    );
+    const restarted = (await platform.status()).components.find((c) => c.name === 'ai-kernel')!;
+    assert.equal(restarted.restarts, 1);
+    assert.equal(restarted.lastExit, 'was killed by SIGKILL');
+    assert.notEqual(restarted.pid, victim.pid);
+    const supervisorLog = readFileSync(join(platform.stateDir, 'logs/supervisor.log'), 'utf8');
+    assert.match(supervisorLog, /"msg":"ai-kernel was killed by SIGKILL"/);
+  });
+
+  test('every component logs JSON lines to .fusion/logs/<component>.log', () => {
+    for (const name of ['postgres', ...SERVICES]) {
+      const lines = readFileSync(join(platform.stateDir, `logs/${name}.log`), 'utf8')
+        .trim()
+        .split('\n');
+      for (const line of lines) {
+        const record = JSON.parse(line);
+        assert.ok(record.time && record.level && 'msg' in record, `${name}: ${line}`);
+      }
+    }
+  });
+
+  test('fusion down stops every process and reports not running', async () => {
+    const pids = (await platform.status()).components.map((c) => c.pid!).concat(status.pid!);
+    const down = await platform.fusion(['down']);
+    assert.equal(down.code, 0, down.stderr);
+    assert.equal(anyAlive(pids), false, 'no process is left');
+    const after = await platform.fusion(['status', '--json']);
+    assert.equal(after.code, 3);
+    assert.equal(JSON.parse(after.stdout).running, false);
+  });
+});
