@@ -115,12 +115,14 @@ function describeStart(
   embedded: boolean,
   paths: Paths,
 ): void {
-  const services = Object.keys(config.services).length;
+  const services = Object.values(config.services);
   const database = embedded
-    ? 'embedded PostgreSQL (DATABASE_URL unset)'
-    : 'PostgreSQL from DATABASE_URL';
+    ? 'the embedded PostgreSQL (DATABASE_URL is unset)'
+    : services.some((s) => s.database)
+      ? 'PostgreSQL from DATABASE_URL'
+      : 'no database (no service owns data)';
   view.message(
-    `starting ${services} services from ${paths.configFile} with ${database}; logs in ${paths.logDir}`,
+    `starting ${services.length} services from ${paths.configFile} with ${database}; logs in ${paths.logDir}`,
   );
 }
 

@@ -63,14 +63,13 @@ export class ConsoleView {
 
   /** Redraws the status list (terminal) or prints state transitions (plain). */
   showState(state: SupervisorState): void {
-    if (this.options.interactive && this.live) {
-      this.redraw(state.components);
-      return;
-    }
+    const drawList = this.options.interactive && this.live;
+    if (drawList) this.redraw(state.components);
     for (const component of state.components) {
       if (this.lastStates.get(component.name) === component.state) continue;
       this.lastStates.set(component.name, component.state);
-      if (component.state === 'pending') continue;
+      // The live list already shows it; remembering it keeps the switch to lines quiet.
+      if (drawList || component.state === 'pending') continue;
       this.print(this.prefix('fusion'), `${component.name} ${component.state}${detail(component)}`);
     }
   }
@@ -83,9 +82,12 @@ export class ConsoleView {
   }
 
   showLog(source: string, record: LogRecord): void {
-    const important = source === 'supervisor' && (LEVEL_RANK[record.level] ?? 30) >= 40;
-    if (this.live && this.options.interactive && !important) return;
-    if ((LEVEL_RANK[record.level] ?? 30) < (LEVEL_RANK[this.options.echoLevel] ?? 30)) return;
+    // The supervisor's routine events are state changes, which showState prints already;
+    // only its errors (why something died, with its last lines) add to the picture.
+    const rank = LEVEL_RANK[record.level] ?? 30;
+    if (source === 'supervisor' && rank < 50) return;
+    if (this.live && this.options.interactive && source !== 'supervisor') return;
+    if (rank < (LEVEL_RANK[this.options.echoLevel] ?? 30)) return;
     if (this.live && this.options.interactive) this.clearList();
     const level = this.paint(levelColour(record.level), record.level.padEnd(5));
     const extra = record.lastLines ? `\n    ${(record.lastLines as string[]).join('\n    ')}` : '';

@@ -1,0 +1,48 @@
+/** @fusion/service-kit: what every service is built on. */
+export type {
+  Database,
+  OpenDatabaseOptions,
+  Queryable,
+  QueryResult,
+  QueryResultRow,
+  SqlMigration,
+} from './database/index.ts';
+export { MigrationError, openDatabase, schemaNameFor } from './database/index.ts';
+export type { ServiceEnv } from './env.ts';
+export { EnvError, readServiceEnv } from './env.ts';
+export type { KvSetOptions, KvStore } from './kv/index.ts';
+export {
+  KvClosedError,
+  KvNotIntegerError,
+  MemoryKvStore,
+  openKvStore,
+  RedisKvStore,
+} from './kv/index.ts';
+export type {
+  MeshClient,
+  MeshClientOptions,
+  MeshErrorCode,
+  MeshRequestInit,
+} from './mesh/index.ts';
+export {
+  createMeshClient,
+  DEFAULT_MESH_TIMEOUT_MS,
+  MeshError,
+  UnknownServiceError,
+} from './mesh/index.ts';
+export type {
+  ReadinessCheck,
+  ReadinessReport,
+  ServiceApp,
+  ServiceContext,
+  ServiceOptions,
+  ShutdownOptions,
+} from './service/index.ts';
+export {
+  buildService,
+  createService,
+  installGracefulShutdown,
+  runReadinessChecks,
+  runService,
+  UNMATCHED_ROUTE,
+} from './service/index.ts';

@@ -1,0 +1,5 @@
+/** The mesh client: call another service by name. */
+export type { MeshErrorCode } from './errors.ts';
+export { MeshError, UnknownServiceError } from './errors.ts';
+export type { MeshClient, MeshClientOptions, MeshRequestInit } from './mesh-client.ts';
+export { createMeshClient, DEFAULT_MESH_TIMEOUT_MS } from './mesh-client.ts';

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { MeshError, UnknownServiceError } from './errors.ts';
+import { createMeshClient } from './mesh-client.ts';
+
+interface Seen {
+  method: string;
+  url: string;
+  host: string;
+  body: string;
+  header: string | undefined;
+}
+
+/** A server that records what it received and answers with a JSON echo; `/hang` never answers. */
+async function recordingServer() {
+  const seen: Seen[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        host: req.headers.host ?? '',
+        body,
+        header: req.headers['x-test'] as string | undefined,
+      });
+      if (req.url === '/hang') return;
+      if (req.url === '/empty') {
+        res.writeHead(204).end();
+        return;
+      }
+      res.writeHead(201, { 'content-type': 'application/json', 'x-reply': 'yes' });
+      res.end(JSON.stringify({ echoed: body }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { server, seen, url };
+}
+
+describe('mesh client', () => {
+  let target: Awaited<ReturnType<typeof recordingServer>>;
+  before(async () => {
+    target = await recordingServer();
+  });
+  after(() => {
+    target.server.closeAllConnections();
+    target.server.close();
+  });
+
+  it('resolves a service through FUSION_MESH_ENDPOINTS and calls it directly', async () => {
+    const mesh = createMeshClient({ endpoints: { identity: `${target.url}/` } });
+    const res = await mesh.fetch('identity', '/users?limit=1', {
+      method: 'POST',
+      body: 'hello',
+      headers: { 'x-test': 'direct' },
+    });
+    assert.equal(res.status, 201);
+    assert.deepEqual(await res.json(), { echoed: 'hello' });
+    const last = target.seen.at(-1)!;
+    assert.equal(last.url, '/users?limit=1');
+    assert.equal(last.host, new URL(target.url).host);
+    assert.equal(last.header, 'direct');
+  });
+
+  it('sends to the outbound proxy with Host: <service> when FUSION_MESH_OUTBOUND is set', async () => {
+    const mesh = createMeshClient({ outbound: target.url, dependencies: ['identity'] });
+    try {
+      const res = await mesh.fetch('identity', '/health?deep=1', {
+        method: 'PUT',
+        body: 'via proxy',
+        headers: { 'x-test': 'outbound' },
+      });
+      assert.equal(res.status, 201);
+      assert.equal(res.headers.get('x-reply'), 'yes');
+      assert.deepEqual(await res.json(), { echoed: 'via proxy' });
+      const last = target.seen.at(-1)!;
+      assert.deepEqual(last, {
+        method: 'PUT',
+        url: '/health?deep=1',
+        host: 'identity',
+        body: 'via proxy',
+        header: 'outbound',
+      });
+      const empty = await mesh.fetch('identity', '/empty');
+      assert.equal(empty.status, 204);
+      assert.equal(await empty.text(), '');
+    } finally {
+      mesh.close();
+    }
+  });
+
+  it('rejects an unknown service with its name and the known ones', async () => {
+    const mesh = createMeshClient({ endpoints: { identity: target.url, 'ai-kernel': target.url } });
+    await assert.rejects(mesh.fetch('billing', '/x'), (error) => {
+      assert.ok(error instanceof UnknownServiceError);
+      assert.equal(error.code, 'FUSION_ERR_MESH_UNKNOWN_SERVICE');
+      assert.equal(error.service, 'billing');
+      assert.deepEqual(error.known, ['ai-kernel', 'identity']);
+      assert.equal(
+        error.message,
+        'unknown service "billing" (known services: ai-kernel, identity)',
+      );
+      return true;
+    });
+    const viaProxy = createMeshClient({ outbound: target.url, dependencies: ['identity'] });
+    await assert.rejects(viaProxy.fetch('billing', '/x'), UnknownServiceError);
+    viaProxy.close();
+    assert.deepEqual(mesh.knownServices, ['ai-kernel', 'identity']);
+  });
+
+  it('gives up after the per-call timeout, on both paths', async () => {
+    const direct = createMeshClient({ endpoints: { slow: target.url } });
+    await assert.rejects(direct.fetch('slow', '/hang', { timeoutMs: 50 }), (error) => {
+      assert.ok(error instanceof MeshError);
+      assert.equal(error.code, 'FUSION_ERR_MESH_TIMEOUT');
+      assert.equal(error.message, 'slow: no response within 50 ms');
+      return true;
+    });
+    const proxied = createMeshClient({ outbound: target.url, dependencies: ['slow'] });
+    await assert.rejects(proxied.fetch('slow', '/hang', { timeoutMs: 50 }), {
+      code: 'FUSION_ERR_MESH_TIMEOUT',
+    });
+    proxied.close();
+  });
+
+  it('reports a refused connection as unreachable with the reason', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const mesh = createMeshClient({ endpoints: { gone: `http://127.0.0.1:${port}` } });
+    await assert.rejects(mesh.fetch('gone', '/health'), (error) => {
+      assert.ok(error instanceof MeshError);
+      assert.equal(error.code, 'FUSION_ERR_MESH_UNREACHABLE');
+      assert.equal(error.message, 'gone: unreachable (ECONNREFUSED)');
+      return true;
+    });
+  });
+
+  it('refuses a path that does not start with a slash', async () => {
+    const mesh = createMeshClient({ endpoints: { identity: target.url } });
+    await assert.rejects(mesh.fetch('identity', 'users'), /must start with "\/"/);
+  });
+});

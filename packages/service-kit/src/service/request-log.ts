@@ -1,0 +1,39 @@
+/**
+ * Request logging: one line per request, written when it completes, with snake_case fields like
+ * every other line (`req_id`, `status`, `duration_ms`). Probes and scrapes log at debug so a
+ * supervisor polling /ready does not drown the service's own lines.
+ */
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+
+const QUIET_ROUTES = new Set(['/health', '/ready', '/metrics']);
+
+export class ServiceLogController extends LogController {
+  constructor() {
+    super({ requestIdLogLabel: 'req_id' });
+  }
+
+  /** Nothing on arrival: the completion line carries everything, once. */
+  override incomingRequest(): void {}
+
+  /** Nothing either: the completion line says 404 with `route: null`. */
+  override routeNotFound(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    const route = request.routeOptions.url;
+    const fields = {
+      method: request.method,
+      url: request.url,
+      route: route ?? null,
+      status: reply.statusCode,
+      duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
+    };
+    if (error) reply.log.error({ ...fields, err: error }, 'request failed');
+    else if (route !== undefined && QUIET_ROUTES.has(route))
+      reply.log.debug(fields, 'request completed');
+    else reply.log.info(fields, 'request completed');
+  }
+}

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Registry } from '../metrics/index.ts';
+import { registerProcessMetrics } from './process-metrics.ts';
+
+/** Reads `name value` lines of an exposition into a map. */
+function samples(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    out.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return out;
+}
+
+describe('process metrics', () => {
+  it('exposes CPU, memory, heap, start time and event-loop lag with plausible figures', () => {
+    const registry = new Registry();
+    const metrics = registerProcessMetrics(registry);
+    try {
+      let spin = 0;
+      for (let i = 0; i < 2e6; i++) spin += i;
+      assert.ok(spin > 0);
+      const text = registry.expose();
+      const s = samples(text);
+      const cpu = s.get('process_cpu_seconds_total')!;
+      const user = s.get('process_cpu_user_seconds_total')!;
+      const system = s.get('process_cpu_system_seconds_total')!;
+      assert.ok(cpu > 0, 'some CPU time was spent');
+      assert.ok(Math.abs(cpu - (user + system)) < 1e-9, 'total is user + system of one reading');
+      assert.ok(s.get('process_resident_memory_bytes')! > 1024 * 1024);
+      assert.ok(s.get('nodejs_heap_size_used_bytes')! <= s.get('nodejs_heap_size_total_bytes')!);
+      const start = s.get('process_start_time_seconds')!;
+      assert.ok(Math.abs(start - (Date.now() / 1000 - process.uptime())) < 2);
+      for (const name of ['', '_p50', '_p99', '_max']) {
+        const lag = s.get(`nodejs_eventloop_lag${name}_seconds`);
+        assert.ok(lag !== undefined && lag >= 0 && Number.isFinite(lag), `lag${name} present`);
+      }
+      assert.match(text, /^# TYPE process_cpu_seconds_total counter$/m);
+      assert.match(text, /^# TYPE nodejs_eventloop_lag_p99_seconds gauge$/m);
+    } finally {
+      metrics.stop();
+    }
+  });
+
+  it('keeps CPU counters monotonic across scrapes', () => {
+    const registry = new Registry();
+    const metrics = registerProcessMetrics(registry);
+    try {
+      const first = samples(registry.expose()).get('process_cpu_seconds_total')!;
+      let spin = 0;
+      for (let i = 0; i < 1e6; i++) spin += i;
+      assert.ok(spin > 0);
+      const second = samples(registry.expose()).get('process_cpu_seconds_total')!;
+      assert.ok(second >= first);
+    } finally {
+      metrics.stop();
+    }
+  });
+});
