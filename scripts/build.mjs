@@ -20,7 +20,7 @@ for (const dir of workspaceDirs) {
 
 const entryPoints = {
   'cli/main': 'packages/cli/src/main.ts',
-  'infra/postgres-main': 'packages/cli/src/infra/postgres-main.ts',
+  'cli/infra/postgres-main': 'packages/cli/src/infra/postgres-main.ts',
   ...Object.fromEntries(
     readdirSync(join(root, 'services')).map((name) => [
       `services/${name}/main`,

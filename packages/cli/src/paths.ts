@@ -28,10 +28,12 @@ export function resolvePaths(options: PathOptions, env = process.env): Paths {
   return { configFile, configPath, baseDir, stateDir, logDir: join(stateDir, 'logs') };
 }
 
+// From source these are .ts files; in the esbuild bundle (dist/cli/) they are .js beside main.js.
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
 /** Files of this package that the supervisor runs as separate processes. */
 export const programs = {
-  cli: fileURLToPath(new URL('./main.ts', import.meta.url)),
-  postgres: fileURLToPath(new URL('./infra/postgres-main.ts', import.meta.url)),
+  postgres: fileURLToPath(new URL(`./infra/postgres-main${ext}`, import.meta.url)),
 };
 
 /** The tsx loader, as a URL node's `--import` accepts whatever the working directory. */
