@@ -2,25 +2,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
+import { postgresReachable } from '../testing.ts';
 import { openDatabase } from './database.ts';
 import { MigrationError, type SqlMigration } from './migrate.ts';
 import { schemaNameFor } from './schema.ts';
 
 const url = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-async function reachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-const skip = (await reachable()) ? false : `PostgreSQL is not reachable at ${url}`;
+const skip = (await postgresReachable(url)) ? false : `PostgreSQL is not reachable at ${url}`;
 
 const users: SqlMigration = {
   id: '001_users',

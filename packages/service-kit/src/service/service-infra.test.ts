@@ -3,22 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { postgresReachable } from '../testing.ts';
 import { buildService } from './create-service.ts';
 
 const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function postgresUp(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 1000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 
 async function redisUp(): Promise<boolean> {
   const probe = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0 });
@@ -33,7 +22,7 @@ async function redisUp(): Promise<boolean> {
   }
 }
 
-const [pgUp, kvUp] = await Promise.all([postgresUp(), redisUp()]);
+const [pgUp, kvUp] = await Promise.all([postgresReachable(databaseUrl), redisUp()]);
 const skip = pgUp && kvUp ? false : `needs PostgreSQL at ${databaseUrl} and Redis at ${redisUrl}`;
 const quiet = { write: () => {} };
 
