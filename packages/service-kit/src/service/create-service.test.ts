@@ -102,13 +102,16 @@ describe('createService', () => {
       );
       assert.doesNotMatch(text, /route="\/users\/1"/);
       assert.equal(
-        sample(text, 'http_request_duration_seconds_count{method="GET",route="/users/:id"}'),
+        sample(
+          text,
+          'http_request_duration_seconds_count{method="GET",route="/users/:id",status="200"}',
+        ),
         3,
       );
       assert.equal(
         sample(
           text,
-          'http_request_duration_seconds_bucket{method="GET",route="/users/:id",le="+Inf"}',
+          'http_request_duration_seconds_bucket{method="GET",route="/users/:id",status="200",le="+Inf"}',
         ),
         3,
       );

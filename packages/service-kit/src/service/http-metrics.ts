@@ -16,14 +16,15 @@ export function installHttpMetrics(app: ServiceApp, registry: Registry): void {
   });
   const duration = registry.histogram({
     name: 'http_request_duration_seconds',
-    help: 'Time from receiving a request to finishing its response, by method and route pattern.',
-    labelNames: ['method', 'route'],
+    help: 'Time from receiving a request to finishing its response, by method, route pattern and status code.',
+    labelNames: ['method', 'route', 'status'],
   });
   // Callback style: one hook call per request without a promise allocation.
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
-    requests.labels(request.method, route, String(reply.statusCode)).inc();
-    duration.labels(request.method, route).observe(reply.elapsedTime / 1000);
+    const status = String(reply.statusCode);
+    requests.labels(request.method, route, status).inc();
+    duration.labels(request.method, route, status).observe(reply.elapsedTime / 1000);
     done();
   });
 }
