@@ -19,3 +19,10 @@ export type {
 } from './config.ts';
 export type { Diagnostic, Severity } from './diagnostics.ts';
 export { formatDiagnostic } from './diagnostics.ts';
+export type {
+  CertifyErrorBody,
+  CertifyRefusalCode,
+  CertifyRequest,
+  CertifyResponse,
+} from './identity-api.ts';
+export { CERTIFY_PATH, CERTIFY_REFUSAL_STATUS } from './identity-api.ts';
