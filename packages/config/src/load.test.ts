@@ -137,6 +137,7 @@ test('a minimal file gets every default', () => {
         embeddedMaxConnections: 32,
       },
     },
+    controlPlane: { identityPort: 8080, adminPort: 9990 },
     logging: { level: 'info' },
     trafficPolicies: [],
     circuitBreakers: [],
@@ -150,7 +151,7 @@ test('an unknown top-level section suggests the intended one', () => {
     "6:1 unknown section 'trafficPolicy'; did you mean 'trafficPolicies'?",
   ]);
   assert.deepEqual(check(`${text.replace('trafficPolicy', 'extras')}`).errors, [
-    "6:1 unknown section 'extras'; valid sections: version, mesh, infrastructure, logging, services, trafficPolicies, circuitBreakers",
+    "6:1 unknown section 'extras'; valid sections: version, mesh, infrastructure, controlPlane, logging, services, trafficPolicies, circuitBreakers",
   ]);
 });
 

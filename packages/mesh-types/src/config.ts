@@ -10,6 +10,7 @@ export interface FusionConfig {
   readonly version: 1;
   readonly mesh: MeshSettings;
   readonly infrastructure: InfrastructureSettings;
+  readonly controlPlane: ControlPlaneSettings;
   readonly logging: LoggingSettings;
   /** Keyed by service name, in file order. */
   readonly services: Readonly<Record<string, ServiceConfig>>;
@@ -56,6 +57,13 @@ export interface PostgresSettings {
   readonly embeddedDataDir: string;
   /** Connections the embedded server multiplexes onto its single session. */
   readonly embeddedMaxConnections: number;
+}
+
+export interface ControlPlaneSettings {
+  /** The identity service (certificate authority), TLS (Linkerd's identity port: 8080). */
+  readonly identityPort: number;
+  /** The control plane's admin listener: /ready, /live, /metrics (Linkerd's 9990). */
+  readonly adminPort: number;
 }
 
 export interface LoggingSettings {

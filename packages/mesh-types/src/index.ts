@@ -1,6 +1,7 @@
 /** Types shared by every part of the mesh. No runtime dependencies. */
 export type {
   CircuitBreaker,
+  ControlPlaneSettings,
   FusionConfig,
   InboundDefaultPolicy,
   InfrastructureSettings,

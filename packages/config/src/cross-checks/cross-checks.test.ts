@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parseConfig } from '../load.ts';
 import { check, withServices } from '../testing.ts';
 
 test('two services on one port: error at the second, pointing at the first', () => {
@@ -147,4 +148,19 @@ test('policy names are unique within their section', () => {
     "14:11 circuitBreakers[1].name: name 'cb' is already used by circuitBreakers[0] (fusion.yaml:11:11)",
   ]);
   assert.equal(warnings.length, 1, 'the repeat is not accepted, so it gets no warning');
+});
+
+test('a service may not take the identity service or control-plane admin port', () => {
+  const result = parseConfig(
+    'version: 1\ncontrolPlane:\n  adminPort: 9000\nservices:\n  a: { port: 8080, command: x }\n  b: { port: 9000, command: x }\n',
+    { file: 'fusion.yaml' },
+  );
+  assert.ok(!result.ok);
+  assert.deepEqual(
+    result.errors.map((e) => `${e.line}:${e.column} ${e.message}`),
+    [
+      "5:14 services.a.port: port 8080 is already used by the identity service (the default of controlPlane.identity.port)",
+      '6:14 services.b.port: port 9000 is already used by the control-plane admin listener (fusion.yaml:3:14)',
+    ],
+  );
 });

@@ -8,19 +8,20 @@ import type { Context, Located } from '../schema/index.ts';
 import type { ServiceDraft } from '../sections/services.ts';
 import { checkDependencies } from './dependencies.ts';
 import { checkPolicyBlocks } from './policies.ts';
-import { checkPorts, type PostgresPort } from './ports.ts';
+import { checkPorts, type ReservedPort } from './ports.ts';
 
-export type { PostgresPort } from './ports.ts';
+export type { ReservedPort } from './ports.ts';
 
 export interface CrossCheckInput {
   readonly services: readonly ServiceDraft[];
-  readonly postgres: PostgresPort | undefined;
+  /** Ports the platform itself holds: the embedded PostgreSQL, the control plane. */
+  readonly reserved: readonly ReservedPort[];
   readonly trafficPolicies: readonly Located<TrafficPolicy>[];
   readonly circuitBreakers: readonly Located<CircuitBreaker>[];
 }
 
 export function crossCheck(input: CrossCheckInput, ctx: Context): void {
-  checkPorts(input.services, input.postgres, ctx);
+  checkPorts(input.services, input.reserved, ctx);
   checkDependencies(input.services, ctx);
   checkPolicyBlocks(
     'trafficPolicies',

@@ -21,7 +21,7 @@ import {
 } from '../schema/index.ts';
 import { circuitBreaker, trafficPolicy } from './policies.ts';
 import { services } from './services.ts';
-import { infrastructure, logging, mesh } from './settings.ts';
+import { controlPlane, infrastructure, logging, mesh } from './settings.ts';
 
 const VERSION = 'the number 1';
 
@@ -33,6 +33,7 @@ const rootShape = {
   version: required(version),
   mesh: section(mesh),
   infrastructure: section(infrastructure),
+  controlPlane: section(controlPlane),
   logging: section(logging),
   services: required(services),
   trafficPolicies: withDefault(lenientArray(trafficPolicy), []),
@@ -45,14 +46,28 @@ export function validateDocument(contents: Node | null, ctx: Context): FusionCon
   if (root === undefined) return undefined;
   const v = root.values;
   const drafts = v.services ?? [];
-  const postgresNode = nodeAt(root.map, ['infrastructure', 'postgres', 'embedded', 'port']);
+  const reserved = (path: string, owner: string, port: number | undefined) =>
+    port === undefined ? [] : [{ port, owner, path, node: nodeAt(root.map, path.split('.')) }];
   crossCheck(
     {
       services: drafts,
-      postgres: v.infrastructure && {
-        port: v.infrastructure.postgres.embeddedPort,
-        node: postgresNode,
-      },
+      reserved: [
+        ...reserved(
+          'infrastructure.postgres.embedded.port',
+          'the embedded postgres',
+          v.infrastructure?.postgres.embeddedPort,
+        ),
+        ...reserved(
+          'controlPlane.identity.port',
+          'the identity service',
+          v.controlPlane?.identityPort,
+        ),
+        ...reserved(
+          'controlPlane.adminPort',
+          'the control-plane admin listener',
+          v.controlPlane?.adminPort,
+        ),
+      ],
       trafficPolicies: v.trafficPolicies ?? [],
       circuitBreakers: v.circuitBreakers ?? [],
     },
@@ -66,6 +81,7 @@ export function validateDocument(contents: Node | null, ctx: Context): FusionCon
     version: 1,
     mesh: v.mesh!,
     infrastructure: v.infrastructure!,
+    controlPlane: v.controlPlane!,
     logging: v.logging!,
     services: Object.fromEntries(configs.map((c): [string, ServiceConfig] => [c.name, c])),
     trafficPolicies: v.trafficPolicies!.map((p) => p.value),

@@ -2,7 +2,12 @@
  * The small sections: mesh, infrastructure and logging. Every key has a default, so each
  * section may be left out; the YAML nesting is flattened into the FusionConfig shape here.
  */
-import type { InfrastructureSettings, LoggingSettings, MeshSettings } from '@fusion/mesh-types';
+import type {
+  ControlPlaneSettings,
+  InfrastructureSettings,
+  LoggingSettings,
+  MeshSettings,
+} from '@fusion/mesh-types';
 import {
   duration,
   int,
@@ -78,3 +83,14 @@ export const infrastructure = transform(
 export const logging: Schema<LoggingSettings> = object({
   level: withDefault(oneOf(LOG_LEVELS), 'info'),
 });
+
+export const DEFAULT_IDENTITY_PORT = 8080;
+export const DEFAULT_CONTROL_PLANE_ADMIN_PORT = 9990;
+
+export const controlPlane = transform(
+  object({
+    identity: section(object({ port: withDefault(int(1, 65535), DEFAULT_IDENTITY_PORT) })),
+    adminPort: withDefault(int(1, 65535), DEFAULT_CONTROL_PLANE_ADMIN_PORT),
+  }),
+  (c): ControlPlaneSettings => ({ identityPort: c.identity.port, adminPort: c.adminPort }),
+);
