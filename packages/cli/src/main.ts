@@ -1,7 +1,9 @@
 /** The `fusion` command line. One file per command under commands/. */
 import { Command } from 'commander';
+import { registerCheck } from './commands/check.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDown } from './commands/down.ts';
+import { registerIdentity } from './commands/identity.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerUp } from './commands/up.ts';
 
@@ -18,5 +20,7 @@ registerUp(program);
 registerDown(program);
 registerStatus(program);
 registerConfig(program);
+registerIdentity(program);
+registerCheck(program);
 
 await program.parseAsync(process.argv);

@@ -31,9 +31,14 @@ export function resolvePaths(options: PathOptions, env = process.env): Paths {
 // From source these are .ts files; in the esbuild bundle (dist/cli/) they are .js beside main.js.
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
-/** Files of this package that the supervisor runs as separate processes. */
+/** Programs the supervisor runs as separate processes. */
 export const programs = {
   postgres: fileURLToPath(new URL(`./infra/postgres-main${ext}`, import.meta.url)),
+  controlPlane: fileURLToPath(
+    ext === '.ts'
+      ? import.meta.resolve('@fusion/control-plane/main')
+      : new URL('../control-plane/main.js', import.meta.url),
+  ),
 };
 
 /** The tsx loader, as a URL node's `--import` accepts whatever the working directory. */

@@ -8,9 +8,19 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FusionConfig } from '@fusion/mesh-types';
 import type { Command } from 'commander';
+import {
+  ensurePki,
+  type PkiFiles,
+  pkiFiles,
+  readText,
+  TOKEN_REFRESH_MS,
+  type TokenGrant,
+  writeTokens,
+} from '../identity/index.ts';
 import { type Paths, programs, resolvePaths, tsxImport } from '../paths.ts';
 import {
   buildPlan,
+  type ComponentSpec,
   ConsoleView,
   LogSink,
   readState,
@@ -20,6 +30,7 @@ import {
   writePidFile,
   writeState,
 } from '../supervisor/index.ts';
+import { printProblems } from './identity.ts';
 import { busyAddresses, loadConfigForCommand } from './shared.ts';
 import { printStatusTable } from './status.ts';
 
@@ -46,6 +57,17 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
   const running = runningSupervisor(paths.stateDir);
   if (running) return alreadyRunning(running);
 
+  const pki = pkiFiles(paths.stateDir);
+  const report = await ensurePki(pki, config.mesh.trustDomain);
+  if (report.created)
+    console.log(`fusion up: created the mesh PKI (trust anchor, issuer) in ${pki.dir}`);
+  if (printProblems(report.problems)) {
+    console.error(
+      `fusion up: refusing to start; fix the PKI in ${pki.dir} (\`fusion check\` explains)`,
+    );
+    return 1;
+  }
+
   const plan = buildPlan({
     config,
     baseDir: paths.baseDir,
@@ -54,6 +76,10 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
     nodePath: process.execPath,
     tsxImport,
     postgresEntry: programs.postgres,
+    controlPlaneEntry: programs.controlPlane,
+    configPath: paths.configPath,
+    pkiDir: pki.dir,
+    trustAnchorsPem: readText(pki.anchors),
   });
   const busy = await busyAddresses(plan.components);
   if (busy.length > 0) {
@@ -64,6 +90,7 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
 
   mkdirSync(paths.stateDir, { recursive: true });
   writePidFile(paths.stateDir, process.pid);
+  const stopTokenRefresh = await keepTokensFresh(pki, paths.stateDir, plan.components);
   const logs = new LogSink(paths.logDir);
   const view = new ConsoleView({ out: process.stdout, interactive: isInteractive(), echoLevel }, [
     'fusion',
@@ -101,12 +128,34 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
     exitCode = 1;
   }
   view.message('stopping');
+  stopTokenRefresh();
   await supervisor.stop();
   writeState(paths.stateDir, supervisor.snapshot());
   removePidFile(paths.stateDir);
   await logs.close();
   view.message('stopped');
   return exitCode;
+}
+
+/** Mints every workload's token now, and again every quarter of a token's lifetime. */
+async function keepTokensFresh(
+  pki: PkiFiles,
+  stateDir: string,
+  components: readonly ComponentSpec[],
+): Promise<() => void> {
+  const grants: TokenGrant[] = components.flatMap((c) =>
+    c.identity && c.env.LINKERD2_PROXY_IDENTITY_TOKEN_FILE
+      ? [{ identity: c.identity, file: c.env.LINKERD2_PROXY_IDENTITY_TOKEN_FILE }]
+      : [],
+  );
+  await writeTokens(pki, stateDir, grants);
+  const timer = setInterval(() => {
+    writeTokens(pki, stateDir, grants).catch((error: Error) => {
+      console.error(`fusion up: could not refresh workload tokens: ${error.message}`);
+    });
+  }, TOKEN_REFRESH_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 function describeStart(

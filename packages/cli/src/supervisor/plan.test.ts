@@ -22,6 +22,10 @@ function inputs(cfg: FusionConfig, env: Record<string, string> = {}): PlanInputs
     nodePath: '/usr/bin/node',
     tsxImport: 'file:///tsx/index.mjs',
     postgresEntry: '/repo/postgres-main.ts',
+    controlPlaneEntry: '/repo/control-plane/main.ts',
+    configPath: '/repo/fusion.yaml',
+    pkiDir: '/repo/.fusion/pki',
+    trustAnchorsPem: '-----BEGIN CERTIFICATE-----\n…',
   };
 }
 
@@ -29,13 +33,44 @@ describe('buildPlan on the real fusion.yaml', () => {
   const plan = buildPlan(inputs(config(realFile)));
   const names = plan.components.map((c) => c.name);
 
-  test('infrastructure first, then services with dependencies before dependents', () => {
-    assert.equal(names[0], 'postgres');
-    assert.equal(plan.components[0]!.tier, 'infrastructure');
+  test('infrastructure, control plane, then services with dependencies before dependents', () => {
+    assert.deepEqual(
+      plan.components.slice(0, 2).map((c) => [c.name, c.tier]),
+      [
+        ['postgres', 'infrastructure'],
+        ['control-plane', 'control-plane'],
+      ],
+    );
     assert.equal(names.at(-1), 'api-gateway');
     assert.ok(names.indexOf('identity') < names.indexOf('ai-kernel'));
     assert.ok(names.indexOf('ai-kernel') < names.indexOf('cv-engine'));
-    assert.equal(names.length, 10);
+    assert.equal(names.length, 11);
+  });
+
+  test('the control plane gets the config, the PKI and its two listeners', () => {
+    const cp = plan.components.find((c) => c.name === 'control-plane')!;
+    assert.deepEqual(cp.args, ['--import', 'file:///tsx/index.mjs', '/repo/control-plane/main.ts']);
+    assert.equal(cp.env.FUSION_CONFIG, '/repo/fusion.yaml');
+    assert.equal(cp.env.FUSION_PKI_DIR, '/repo/.fusion/pki');
+    assert.equal(cp.env.FUSION_IDENTITY_LISTEN_ADDR, '127.0.0.1:8080');
+    assert.equal(cp.env.FUSION_CONTROL_PLANE_ADMIN_ADDR, '127.0.0.1:9990');
+    assert.equal(cp.readiness.kind === 'http' && cp.readiness.url, 'http://127.0.0.1:9990/ready');
+  });
+
+  test('every workload gets Linkerd’s identity variables and its own token file', () => {
+    const kernel = plan.components.find((c) => c.name === 'ai-kernel')!;
+    assert.equal(kernel.identity, 'ai-kernel.default.serviceaccount.identity.cluster.local');
+    assert.equal(kernel.env.LINKERD2_PROXY_IDENTITY_LOCAL_NAME, kernel.identity);
+    assert.equal(
+      kernel.env.LINKERD2_PROXY_IDENTITY_TOKEN_FILE,
+      '/repo/.fusion/run/tokens/ai-kernel.jwt',
+    );
+    assert.equal(kernel.env.LINKERD2_PROXY_IDENTITY_SVC_ADDR, '127.0.0.1:8080');
+    assert.equal(
+      kernel.env.LINKERD2_PROXY_IDENTITY_SVC_NAME,
+      'identity.fusion.serviceaccount.identity.cluster.local',
+    );
+    assert.match(kernel.env.LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS!, /BEGIN CERTIFICATE/);
   });
 
   test('the embedded PostgreSQL gets its port and a data directory under the state directory', () => {
@@ -101,7 +136,9 @@ services:
 `;
     const plan = buildPlan(inputs(config(text)));
     assert.deepEqual(
-      plan.components.map((c) => [c.name, c.listen[0]!.host, c.listen[0]!.port]),
+      plan.components
+        .filter((c) => c.tier === 'services')
+        .map((c) => [c.name, c.listen[0]!.host, c.listen[0]!.port]),
       [
         ['api-0', '127.0.0.1', 9001],
         ['api-1', '127.0.0.2', 9001],
@@ -114,7 +151,11 @@ services:
     assert.equal(web.command, 'python3');
     assert.deepEqual(web.args, ['-m', 'http.server']);
     assert.equal(web.env.MODE, 'fast');
-    assert.equal(plan.components[1]!.env.HOST, '127.0.0.2');
+    assert.equal(plan.components.find((c) => c.name === 'api-1')!.env.HOST, '127.0.0.2');
+    assert.equal(
+      plan.components.find((c) => c.name === 'api-1')!.env.LINKERD2_PROXY_IDENTITY_TOKEN_FILE,
+      '/repo/.fusion/run/tokens/api-1.jwt',
+    );
   });
 
   test('orderByDependencies keeps file order among independent services', () => {

@@ -5,6 +5,8 @@
  */
 import { isAbsolute, join } from 'node:path';
 import type { FusionConfig, ServiceConfig } from '@fusion/mesh-types';
+import { CONTROL_PLANE_NAMESPACE, workloadIdentity } from '@fusion/pki';
+import { tokenFile } from '../identity/tokens.ts';
 
 export type Tier = 'infrastructure' | 'control-plane' | 'observability' | 'services';
 
@@ -39,6 +41,8 @@ export interface ComponentSpec {
   readonly readiness: Readiness;
   /** Components that must be ready before this one starts. */
   readonly dependsOn: readonly string[];
+  /** The mesh identity it gets a workload token for (in LINKERD2_PROXY_IDENTITY_TOKEN_FILE). */
+  readonly identity?: string;
 }
 
 export interface PlanInputs {
@@ -54,6 +58,13 @@ export interface PlanInputs {
   readonly tsxImport: string;
   /** Entry of the embedded PostgreSQL process. */
   readonly postgresEntry: string;
+  /** Entry of the control-plane program. */
+  readonly controlPlaneEntry: string;
+  /** Absolute path of fusion.yaml, handed to the control plane. */
+  readonly configPath: string;
+  /** The PKI directory and the trust anchor bundle workloads must trust. */
+  readonly pkiDir: string;
+  readonly trustAnchorsPem: string;
 }
 
 export interface Plan {
@@ -63,7 +74,8 @@ export interface Plan {
   readonly embeddedPostgres: boolean;
 }
 
-const EMBEDDED_PG_HOST = '127.0.0.1';
+const LOOPBACK = '127.0.0.1';
+const EMBEDDED_PG_HOST = LOOPBACK;
 
 export function buildPlan(inputs: PlanInputs): Plan {
   const { config, env } = inputs;
@@ -95,19 +107,49 @@ export function buildPlan(inputs: PlanInputs): Plan {
   }
 
   const infrastructure = components.map((c) => c.name);
+  const controlPlane = config.controlPlane;
+  components.push({
+    name: 'control-plane',
+    tier: 'control-plane',
+    command: inputs.nodePath,
+    args: ['--import', inputs.tsxImport, inputs.controlPlaneEntry],
+    env: {
+      FUSION_CONFIG: inputs.configPath,
+      FUSION_PKI_DIR: inputs.pkiDir,
+      FUSION_IDENTITY_LISTEN_ADDR: `${LOOPBACK}:${controlPlane.identityPort}`,
+      FUSION_CONTROL_PLANE_ADMIN_ADDR: `${LOOPBACK}:${controlPlane.adminPort}`,
+      LOG_LEVEL: config.logging.level,
+    },
+    listen: [
+      { host: LOOPBACK, port: controlPlane.identityPort },
+      { host: LOOPBACK, port: controlPlane.adminPort },
+    ],
+    readiness: {
+      kind: 'http',
+      url: `http://${LOOPBACK}:${controlPlane.adminPort}/ready`,
+      timeoutMs: 30_000,
+    },
+    dependsOn: [],
+  });
   const endpoints = JSON.stringify(
     Object.fromEntries(services.map((s) => [s.name, `http://${replicaHost(0)}:${s.port}`])),
   );
   for (const service of orderByDependencies(services)) {
     const names = replicaNames(service);
+    const identity = workloadIdentity(service.name, config.mesh.namespace, config.mesh.trustDomain);
     names.forEach((name, index) => {
       const host = replicaHost(index);
       components.push({
+        identity: identity.name,
         name,
         service: service.name,
         tier: 'services',
         ...startCommand(service, inputs),
-        env: serviceEnv(service, { host, endpoints, databaseUrl, inputs }),
+        env: {
+          ...serviceEnv(service, { host, endpoints, databaseUrl, inputs }),
+          ...identityEnv(identity.name, tokenFile(inputs.stateDir, name), inputs),
+          ...service.env,
+        },
         listen: [{ host, port: service.port }],
         readiness: {
           kind: 'http',
@@ -170,7 +212,28 @@ function serviceEnv(
   };
   if (service.database) result.DATABASE_URL = ctx.databaseUrl;
   if (env.REDIS_URL) result.REDIS_URL = env.REDIS_URL;
-  return { ...result, ...service.env };
+  return result;
+}
+
+/** Linkerd's identity variables, so the workload's proxy can obtain its certificate. */
+function identityEnv(
+  identity: string,
+  tokenPath: string,
+  inputs: PlanInputs,
+): Record<string, string> {
+  const { config } = inputs;
+  const identityService = workloadIdentity(
+    'identity',
+    CONTROL_PLANE_NAMESPACE,
+    config.mesh.trustDomain,
+  );
+  return {
+    LINKERD2_PROXY_IDENTITY_LOCAL_NAME: identity,
+    LINKERD2_PROXY_IDENTITY_TOKEN_FILE: tokenPath,
+    LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS: inputs.trustAnchorsPem,
+    LINKERD2_PROXY_IDENTITY_SVC_ADDR: `${LOOPBACK}:${config.controlPlane.identityPort}`,
+    LINKERD2_PROXY_IDENTITY_SVC_NAME: identityService.name,
+  };
 }
 
 /** Dependencies first; ties keep file order. The config package has already refused cycles. */
