@@ -21,6 +21,7 @@ for (const dir of workspaceDirs) {
 const entryPoints = {
   'cli/main': 'packages/cli/src/main.ts',
   'cli/infra/postgres-main': 'packages/cli/src/infra/postgres-main.ts',
+  'control-plane/main': 'packages/control-plane/src/main.ts',
   ...Object.fromEntries(
     readdirSync(join(root, 'services')).map((name) => [
       `services/${name}/main`,

@@ -16,6 +16,7 @@ scenarios:
 options:
   --seconds N  seconds per measurement (default 5)
   --smoke      a short run that only shows the scenario works (1 s per measurement)
+  --profile    write CPU profiles of the server under test to bench/results/profiles/
   -h, --help   this text`;
 
 const { values, positionals } = parseArgs({
@@ -23,6 +24,7 @@ const { values, positionals } = parseArgs({
   options: {
     seconds: { type: 'string' },
     smoke: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -38,12 +40,19 @@ if (!Number.isFinite(seconds) || seconds <= 0) {
   process.exit(2);
 }
 
+function profileDir(): string {
+  const dir = new URL('../results/profiles/', import.meta.url).pathname;
+  console.log(`CPU profiles go to ${dir} (open them in Chrome DevTools or speedscope)`);
+  return dir;
+}
+
 const facts = runFacts();
 switch (scenario) {
   case 'identity': {
     const { rows, table } = await runIdentity({
       seconds,
       concurrency: values.smoke ? [1, 4] : [1, 2, 4, 8],
+      ...(values.profile ? { profileDir: profileDir() } : {}),
     });
     console.log(markdown(facts, table));
     console.log(`results: ${saveResults('identity', facts, table, rows)}.{json,md}`);

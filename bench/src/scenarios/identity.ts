@@ -28,6 +28,8 @@ import { type Summary, summarize } from '../stats.ts';
 export interface IdentityOptions {
   readonly seconds: number;
   readonly concurrency: readonly number[];
+  /** Write a CPU profile of the control plane into this directory. */
+  readonly profileDir?: string;
 }
 
 export interface IdentityRow {
@@ -46,7 +48,7 @@ export async function runIdentity(
   options: IdentityOptions,
 ): Promise<{ rows: IdentityRow[]; table: Table }> {
   const dir = mkdtempSync(join(tmpdir(), 'fusion-bench-identity-'));
-  const server = await startControlPlane(dir);
+  const server = await startControlPlane(dir, options.profileDir);
   try {
     const workload = workloadIdentity('ai-kernel', 'default', TRUST_DOMAIN);
     const rows: IdentityRow[] = [];
@@ -75,7 +77,7 @@ export async function runIdentity(
     const peakRssMiB = memory(server.pid).peakRssBytes / 2 ** 20;
     return { rows, table: toTable(rows, peakRssMiB, options.seconds) };
   } finally {
-    server.stop();
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -83,6 +85,7 @@ export async function runIdentity(
 async function load(concurrency: number, seconds: number, params: Parameters<typeof certify>[0]) {
   const latencies: number[] = [];
   let failures = 0;
+  const reasons = new Map<string, number>();
   const began = performance.now();
   const deadline = began + seconds * 1000;
   const worker = async () => {
@@ -91,12 +94,15 @@ async function load(concurrency: number, seconds: number, params: Parameters<typ
       try {
         await certify(params);
         latencies.push(performance.now() - start);
-      } catch {
+      } catch (error) {
         failures += 1;
+        const reason = (error as Error).message;
+        reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
       }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+  for (const [reason, count] of reasons) console.error(`  ${count}× failed: ${reason}`);
   return { latencies, failures, elapsedSeconds: (performance.now() - began) / 1000 };
 }
 
@@ -105,10 +111,10 @@ interface RunningControlPlane {
   readonly address: string;
   readonly anchorsPem: string;
   readonly tokenFile: string;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
-async function startControlPlane(dir: string): Promise<RunningControlPlane> {
+async function startControlPlane(dir: string, profileDir?: string): Promise<RunningControlPlane> {
   const pkiDir = join(dir, 'pki');
   const anchor = await createTrustAnchor({ commonName: `root.${TRUST_DOMAIN}` });
   const issuer = await createIssuer(anchor, { commonName: `identity.fusion.${TRUST_DOMAIN}` });
@@ -136,7 +142,8 @@ async function startControlPlane(dir: string): Promise<RunningControlPlane> {
 
   const port = 18080 + Math.floor(Math.random() * 1000);
   const adminPort = port + 1000;
-  const child = spawn(process.execPath, ['--import', 'tsx', controlPlaneMain], {
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', controlPlaneMain], {
     env: {
       ...process.env,
       FUSION_CONFIG: configPath,
@@ -164,7 +171,12 @@ async function startControlPlane(dir: string): Promise<RunningControlPlane> {
     address: `127.0.0.1:${port}`,
     anchorsPem: anchor.certPem,
     tokenFile,
-    stop: () => child.kill('SIGTERM'),
+    // Waiting for the exit lets a CPU profile be written before the directory is removed.
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }
 

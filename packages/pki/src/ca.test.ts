@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { X509Certificate as NodeX509Certificate } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { createIssuer, createTrustAnchor, DAY_MS, signLeaf } from './ca.ts';
 import { createCsr, inspectCsr } from './csr.ts';
 import { generateKeyPair } from './keys.ts';
+import { serialNumber } from './leaf-signer.ts';
 import { workloadIdentity } from './names.ts';
 import { x509 } from './provider.ts';
 import { signedByAny } from './validate.ts';
@@ -50,6 +52,28 @@ describe('certificate authority', async () => {
     assert.equal(leaf.cert.getExtension(x509.BasicConstraintsExtension)?.ca, false);
     assert.ok(await signedByAny(leaf.cert, [issuer.cert]));
     assert.equal(leaf.cert.serialNumber, leaf.serial);
+  });
+
+  test('leaf serials are always minimal positive DER, which OpenSSL insists on', async () => {
+    // A zero first byte would be 1 in 128; a few hundred draws make a regression near certain.
+    for (let i = 0; i < 500; i++) {
+      const first = Number.parseInt(serialNumber().slice(0, 2), 16);
+      assert.ok(first >= 0x40 && first <= 0x7f, `first byte ${first.toString(16)}`);
+    }
+    const keys = await generateKeyPair();
+    const publicKey = (await inspectCsr(await createCsr(keys, identity))).csr.publicKey;
+    for (let i = 0; i < 50; i++) {
+      const leaf = await signLeaf(issuer, {
+        publicKey,
+        identity,
+        lifetimeMs: DAY_MS,
+        clockSkewMs: 0,
+      });
+      assert.equal(
+        new NodeX509Certificate(Buffer.from(leaf.der)).serialNumber.toLowerCase(),
+        leaf.serial,
+      );
+    }
   });
 
   test('serial numbers are positive and distinct', async () => {

@@ -3,9 +3,10 @@
  * workload leaf certificates, with Linkerd's profiles: ECDSA P-256, anchor and issuer valid
  * 365 days, leaves 24 h with a clock-skew allowance on both ends.
  */
-import { randomBytes } from 'node:crypto';
 import { generateKeyPair, privateKeyToPem } from './keys.ts';
+import { LeafSigner, serialNumber } from './leaf-signer.ts';
 import type { WorkloadIdentity } from './names.ts';
+import { toPem } from './pem.ts';
 import type { CryptoKey } from './provider.ts';
 import { EC_SIGNING_ALGORITHM, x509 } from './provider.ts';
 
@@ -95,12 +96,16 @@ export interface LeafRequest {
 }
 
 export interface IssuedLeaf {
+  /** The parsed certificate; parsed on first use, since the identity service needs only DER. */
   readonly cert: x509.X509Certificate;
   readonly der: Uint8Array;
   readonly serial: string;
   readonly notBefore: Date;
   readonly notAfter: Date;
 }
+
+/** One prepared signer per issuer; a rotated issuer gets a new one, the old is collected. */
+const signers = new WeakMap<x509.X509Certificate, Promise<LeafSigner>>();
 
 /**
  * A workload certificate for `identity`, signed by `issuer`: both SANs, clientAuth and
@@ -110,46 +115,43 @@ export async function signLeaf(
   issuer: Pick<CertifiedKey, 'cert' | 'key'>,
   request: LeafRequest,
 ): Promise<IssuedLeaf> {
+  let signer = signers.get(issuer.cert);
+  if (!signer) {
+    signer = LeafSigner.create(issuer);
+    signers.set(issuer.cert, signer);
+  }
   const { notBefore, notAfter } = window(request.now, request.lifetimeMs, request.clockSkewMs);
   const serial = serialNumber();
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serial,
-    subject: `CN=${request.identity.name}`,
-    issuer: issuer.cert.subject,
+  const der = (await signer).sign({
+    serial,
+    identity: request.identity,
+    publicKeyDer: request.publicKey.rawData,
     notBefore,
     notAfter,
-    publicKey: request.publicKey,
-    signingKey: issuer.key,
-    signingAlgorithm: EC_SIGNING_ALGORITHM,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
-        true,
-      ),
-      new x509.ExtendedKeyUsageExtension([
-        x509.ExtendedKeyUsage.serverAuth,
-        x509.ExtendedKeyUsage.clientAuth,
-      ]),
-      new x509.SubjectAlternativeNameExtension([
-        { type: 'dns', value: request.identity.name },
-        { type: 'url', value: request.identity.spiffeId },
-      ]),
-      await x509.AuthorityKeyIdentifierExtension.create(issuer.cert, false),
-    ],
   });
-  return { cert, der: new Uint8Array(cert.rawData), serial, notBefore, notAfter };
+  let cert: x509.X509Certificate | undefined;
+  return {
+    get cert() {
+      cert ??= new x509.X509Certificate(der);
+      return cert;
+    },
+    der,
+    serial,
+    notBefore,
+    notAfter,
+  };
 }
 
 async function certified(cert: x509.X509Certificate, key: CryptoKey): Promise<CertifiedKey> {
-  return { cert, key, certPem: cert.toString('pem'), keyPem: await privateKeyToPem(key) };
+  return { cert, key, certPem: certificateToPem(cert), keyPem: await privateKeyToPem(key) };
 }
 
-/** A positive 128-bit serial (RFC 5280 asks for unique, positive, at most 20 bytes). */
-function serialNumber(): string {
-  const bytes = randomBytes(16);
-  bytes[0] = bytes[0]! & 0x7f;
-  return bytes.toString('hex');
+/**
+ * PEM with a final newline. The library's own PEM has none, and two such certificates joined
+ * into a bundle run together into text Node's TLS stack rejects.
+ */
+export function certificateToPem(cert: x509.X509Certificate): string {
+  return toPem('CERTIFICATE', cert.rawData);
 }
 
 function window(now: Date | undefined, lifetimeMs: number, skewMs: number) {

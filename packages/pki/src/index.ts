@@ -1,6 +1,13 @@
 /** Mesh PKI: trust anchor, issuer, workload certificates, CSRs, workload tokens, validation. */
 export type { CaOptions, CertifiedKey, IssuedLeaf, LeafRequest } from './ca.ts';
-export { createIssuer, createTrustAnchor, DAY_MS, DEFAULT_CA_LIFETIME_MS, signLeaf } from './ca.ts';
+export {
+  certificateToPem,
+  createIssuer,
+  createTrustAnchor,
+  DAY_MS,
+  DEFAULT_CA_LIFETIME_MS,
+  signLeaf,
+} from './ca.ts';
 export type { CsrFacts } from './csr.ts';
 export { createCsr, inspectCsr } from './csr.ts';
 export {

@@ -4,6 +4,7 @@
  * sentence that names the file's role, so `fusion identity init` and `fusion check` can say
  * exactly what is wrong.
  */
+import { X509Certificate as NodeX509Certificate } from 'node:crypto';
 import { DAY_MS } from './ca.ts';
 import { privateKeyFromPem, publicKeyOf } from './keys.ts';
 import { fromPemAll } from './pem.ts';
@@ -67,15 +68,24 @@ export async function validateIssuer(input: IssuerCheckInput): Promise<PkiProble
   return problems;
 }
 
-/** Whether `cert` carries a signature of one of `anchors` (and names it as issuer). */
+/**
+ * Whether `cert` carries a signature of one of `anchors` (and names it as issuer). Checked with
+ * node:crypto's native X509Certificate: a tenth of the cost of WebCrypto, and every certificate
+ * a workload receives goes through here twice.
+ */
 export async function signedByAny(
   cert: x509.X509Certificate,
   anchors: readonly x509.X509Certificate[],
 ): Promise<boolean> {
+  const native = new NodeX509Certificate(Buffer.from(cert.rawData));
   for (const anchor of anchors) {
     if (cert.issuer !== anchor.subject) continue;
-    if (await cert.verify({ publicKey: anchor.publicKey, signatureOnly: true }).catch(() => false))
-      return true;
+    const signer = new NodeX509Certificate(Buffer.from(anchor.rawData));
+    try {
+      if (native.verify(signer.publicKey)) return true;
+    } catch {
+      // An unsupported key type is simply not a match.
+    }
   }
   return false;
 }

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import {
   type CertifiedKey,
   CONTROL_PLANE_NAMESPACE,
+  certificateToPem,
   createIssuer,
   createTrustAnchor,
   generateKeyPair,
@@ -106,7 +107,7 @@ export async function finishAnchorRotation(files: PkiFiles): Promise<void> {
   if (older.length === 0)
     throw new Error('only one trust anchor is in the bundle; there is no rotation to finish');
   const problems = await validateIssuer({
-    anchorsPem: newest.toString('pem'),
+    anchorsPem: certificateToPem(newest),
     issuerCertPem: readText(files.issuerCert),
     issuerKeyPem: readText(files.issuerKey),
   });
@@ -116,7 +117,7 @@ export async function finishAnchorRotation(files: PkiFiles): Promise<void> {
       `the issuer does not chain to the new anchor yet (${errors.map((e) => e.message).join('; ')}); run \`fusion identity rotate-issuer\` first`,
     );
   }
-  writeAtomic(files.anchors, newest.toString('pem'), 0o644);
+  writeAtomic(files.anchors, certificateToPem(newest), 0o644);
 }
 
 async function newestAnchor(files: PkiFiles): Promise<CertifiedKey> {
@@ -128,7 +129,7 @@ async function newestAnchor(files: PkiFiles): Promise<CertifiedKey> {
     );
   }
   const keyPem = readText(files.anchorKey);
-  return { cert, certPem: cert.toString('pem'), key: await privateKeyFromPem(keyPem), keyPem };
+  return { cert, certPem: certificateToPem(cert), key: await privateKeyFromPem(keyPem), keyPem };
 }
 
 async function installOwn(files: PkiFiles, bring: BringYourOwn): Promise<PkiProblem[]> {

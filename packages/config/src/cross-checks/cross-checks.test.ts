@@ -159,7 +159,7 @@ test('a service may not take the identity service or control-plane admin port', 
   assert.deepEqual(
     result.errors.map((e) => `${e.line}:${e.column} ${e.message}`),
     [
-      "5:14 services.a.port: port 8080 is already used by the identity service (the default of controlPlane.identity.port)",
+      '5:14 services.a.port: port 8080 is already used by the identity service (the default of controlPlane.identity.port)',
       '6:14 services.b.port: port 9000 is already used by the control-plane admin listener (fusion.yaml:3:14)',
     ],
   );

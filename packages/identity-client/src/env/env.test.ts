@@ -53,7 +53,7 @@ describe('readIdentityEnv', () => {
     assert.deepEqual(options, {
       identity: 'ai-kernel.default.serviceaccount.identity.cluster.local',
       tokenFile: '/run/fusion/tokens/ai-kernel',
-      trustAnchorsPem: anchorsPem,
+      trustAnchorsPem: anchorsPem.trim(),
       identityAddr: 'linkerd-identity:8080',
       identityServerName: 'identity.fusion.serviceaccount.identity.cluster.local',
       minRefreshMs: 10_000,

@@ -1,0 +1,126 @@
+/** The control-plane program as the supervisor runs it: a child process, env in, JSON lines out. */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createTestPki, type TestPki } from './identity/testing.ts';
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+const CONFIG = `version: 1
+mesh:
+  trustDomain: mesh.test
+  identity:
+    certificateLifetime: 1h
+    clockSkewAllowance: 5s
+services:
+  orders:
+    port: 18001
+    command: node -e 1
+`;
+
+interface Run {
+  readonly child: ChildProcess;
+  readonly lines: Record<string, unknown>[];
+  /** Resolves with the first line that passes `accept`. */
+  line(accept: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  readonly exit: Promise<number | null>;
+}
+
+function run(env: Record<string, string>): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  const waiting: [(l: Record<string, unknown>) => boolean, (l: Record<string, unknown>) => void][] =
+    [];
+  createInterface({ input: child.stdout! }).on('line', (text) => {
+    const line = JSON.parse(text) as Record<string, unknown>;
+    lines.push(line);
+    for (const [accept, resolve] of waiting) if (accept(line)) resolve(line);
+  });
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    lines,
+    exit,
+    line: (accept) =>
+      new Promise((resolve, reject) => {
+        const seen = lines.find(accept);
+        if (seen) return resolve(seen);
+        waiting.push([accept, resolve]);
+        void exit.then((code) =>
+          reject(new Error(`exited ${code} first: ${JSON.stringify(lines)}`)),
+        );
+      }),
+  };
+}
+
+let pki: TestPki;
+let configPath: string;
+before(async () => {
+  pki = await createTestPki();
+  configPath = join(pki.dir, 'fusion.yaml');
+  await writeFile(configPath, CONFIG);
+});
+after(() => pki.remove());
+
+describe('control-plane main', () => {
+  it('becomes ready, serves metrics, and exits 0 on SIGTERM', async () => {
+    const program = run({
+      FUSION_CONFIG: configPath,
+      FUSION_PKI_DIR: pki.dir,
+      FUSION_IDENTITY_LISTEN_ADDR: '127.0.0.1:0',
+      FUSION_CONTROL_PLANE_ADMIN_ADDR: '127.0.0.1:0',
+    });
+    const listening = await program.line((l) => l.msg === 'admin listening');
+    const admin = `http://${listening.address}`;
+    await program.line((l) => l.msg === 'control plane started');
+
+    const ready = await fetch(`${admin}/ready`);
+    assert.equal(ready.status, 200);
+    assert.equal(await ready.text(), 'ready\n');
+    const metrics = await (await fetch(`${admin}/metrics`)).text();
+    assert.match(metrics, /^identity_certify_total 0$/m);
+    assert.match(metrics, /^process_resident_memory_bytes \d+/m);
+    const identity = program.lines.find((l) => l.msg === 'identity service listening');
+    assert.equal(identity?.identity, 'identity.fusion.serviceaccount.identity.mesh.test');
+    assert.equal(identity?.component, 'identity');
+
+    program.child.kill('SIGTERM');
+    assert.equal(await program.exit, 0);
+    assert.ok(program.lines.some((l) => l.msg === 'stopped'));
+  });
+
+  it('exits 1 with one fatal line naming a missing FUSION_PKI_DIR', async () => {
+    const program = run({ FUSION_CONFIG: configPath });
+    assert.equal(await program.exit, 1);
+    assert.equal(program.lines.length, 1);
+    const [fatal] = program.lines;
+    assert.equal(fatal?.level, 'fatal');
+    assert.equal(fatal?.variable, 'FUSION_PKI_DIR');
+    assert.match(String(fatal?.msg), /FUSION_PKI_DIR is not set/);
+  });
+
+  it('exits 1 naming the problem when the PKI directory holds no valid issuer', async () => {
+    const broken = await createTestPki();
+    await rm(join(broken.dir, 'issuer.key'));
+    const program = run({
+      FUSION_CONFIG: configPath,
+      FUSION_PKI_DIR: broken.dir,
+      FUSION_IDENTITY_LISTEN_ADDR: '127.0.0.1:0',
+      FUSION_CONTROL_PLANE_ADMIN_ADDR: '127.0.0.1:0',
+    });
+    const code = await program.exit;
+    await broken.remove();
+    assert.equal(code, 1);
+    const fatal = program.lines.find((l) => l.level === 'fatal');
+    assert.match(String(fatal?.msg), /no valid issuer in .*: cannot read .*issuer\.key: ENOENT/);
+  });
+});
