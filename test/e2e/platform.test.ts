@@ -3,9 +3,12 @@
  * ready, status, a second `up`, a service killed with SIGKILL and brought back, `down`.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { type Credentials, certify } from '@fusion/identity-client';
 import pg from 'pg';
 import {
   anyAlive,
@@ -51,15 +54,19 @@ describe('fusion up --detach with the embedded PostgreSQL', () => {
   });
   after(() => platform.cleanup());
 
-  test('status --json lists postgres and nine services, ready, with pid and listening ports', () => {
+  test('status --json lists postgres, the control plane and nine services, ready, with pid and ports', () => {
     assert.equal(status.running, true);
     assert.equal(status.phase, 'running');
-    assert.deepEqual(status.components.map((c) => c.name).sort(), ['postgres', ...SERVICES].sort());
+    const names = status.components.map((c) => c.name).sort();
+    assert.deepEqual(names, ['control-plane', 'postgres', ...SERVICES].sort());
+    const platformPorts: Record<string, number> = {
+      postgres: platform.postgresPort,
+      'control-plane': platform.identityPort,
+    };
     for (const component of status.components) {
       assert.equal(component.state, 'ready', component.name);
       assert.ok(component.pid, `${component.name} has a pid`);
-      const port =
-        component.name === 'postgres' ? platform.postgresPort : platform.ports[component.name];
+      const port = platformPorts[component.name] ?? platform.ports[component.name];
       assert.ok(
         component.listening?.includes(`127.0.0.1:${port}`),
         `${component.name} listens on ${port}: ${component.listening}`,
@@ -144,6 +151,102 @@ describe('fusion up --detach with the embedded PostgreSQL', () => {
     }
   });
 
+  const issued: Credentials[] = [];
+  const certifyAs = async (service: string) => {
+    const creds = await certify({
+      identity: `${service}.default.serviceaccount.identity.cluster.local`,
+      tokenFile: join(platform.stateDir, `run/tokens/${service}.jwt`),
+      trustAnchorsPem: readFileSync(join(platform.stateDir, 'pki/ca.crt'), 'utf8'),
+      identityAddr: `127.0.0.1:${platform.identityPort}`,
+      identityServerName: 'identity.fusion.serviceaccount.identity.cluster.local',
+      timeoutMs: 5_000,
+      now: Date.now,
+    });
+    issued.push(creds);
+    return creds;
+  };
+
+  test('the control plane runs in its tier, and fusion check passes', async () => {
+    const cp = status.components.find((c) => c.name === 'control-plane')!;
+    assert.equal(cp.tier, 'control-plane');
+    assert.ok(cp.listening?.includes(`127.0.0.1:${platform.identityPort}`));
+    const check = await platform.fusion(['check']);
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+    assert.match(check.stdout, /√ identity service reachable/);
+  });
+
+  test('each workload has a private token; with it the identity service issues a leaf openssl verifies', async () => {
+    const tokenPath = join(platform.stateDir, 'run/tokens/ai-kernel.jwt');
+    assert.equal(statSync(tokenPath).mode & 0o777, 0o600);
+    const creds = await certifyAs('ai-kernel');
+    // Test-only copies, outside the state directory, of the public certificates.
+    const dir = mkdtempSync(join(tmpdir(), 'fusion-leaf-'));
+    const [leaf, issuer] = creds.certChainPem.match(
+      /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g,
+    )!;
+    writeFileSync(join(dir, 'leaf.crt'), `${leaf}\n`);
+    writeFileSync(join(dir, 'issuer.crt'), `${issuer}\n`);
+    const ca = join(platform.stateDir, 'pki/ca.crt');
+    const verified = execFileSync('openssl', [
+      'verify',
+      '-CAfile',
+      ca,
+      '-untrusted',
+      join(dir, 'issuer.crt'),
+      join(dir, 'leaf.crt'),
+    ]);
+    assert.match(verified.toString(), /leaf\.crt: OK/);
+    const text = execFileSync('openssl', [
+      'x509',
+      '-in',
+      join(dir, 'leaf.crt'),
+      '-noout',
+      '-text',
+    ]).toString();
+    assert.match(text, /DNS:ai-kernel\.default\.serviceaccount\.identity\.cluster\.local/);
+    assert.match(text, /URI:spiffe:\/\/cluster\.local\/ns\/default\/sa\/ai-kernel/);
+    assert.match(text, /NIST CURVE: P-256/);
+    const lifetime = creds.leaf.notAfter.getTime() - creds.leaf.notBefore.getTime();
+    assert.equal(
+      lifetime,
+      24 * 3600_000 + 2 * 20_000,
+      '24 h plus the clock-skew allowance on each side',
+    );
+  });
+
+  test('a token is only good for its own service', async () => {
+    const stolen = join(platform.stateDir, 'run/tokens/vision.jwt');
+    await assert.rejects(
+      certify({
+        identity: 'identity.default.serviceaccount.identity.cluster.local',
+        tokenFile: stolen,
+        trustAnchorsPem: readFileSync(join(platform.stateDir, 'pki/ca.crt'), 'utf8'),
+        identityAddr: `127.0.0.1:${platform.identityPort}`,
+        identityServerName: 'identity.fusion.serviceaccount.identity.cluster.local',
+        timeoutMs: 5_000,
+        now: Date.now,
+      }),
+      /token-identity-mismatch|token is for vision/,
+    );
+  });
+
+  test('fusion identity rotate-issuer: the running identity service issues from the new issuer', async () => {
+    const before = (await certifyAs('vision')).certChainPem;
+    const rotated = await platform.fusion(['identity', 'rotate-issuer']);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const newIssuer = readFileSync(join(platform.stateDir, 'pki/issuer.crt'), 'utf8').trim();
+    const after = await eventually(
+      'leaves from the new issuer',
+      async () => {
+        const chain = (await certifyAs('vision')).certChainPem;
+        return chain.includes(newIssuer) ? chain : undefined;
+      },
+      10_000,
+    );
+    assert.ok(!before.includes(newIssuer));
+    assert.ok(after.includes(newIssuer));
+  });
+
   test('fusion down stops every process and reports not running', async () => {
     const pids = (await platform.status()).components.map((c) => c.pid!).concat(status.pid!);
     const down = await platform.fusion(['down']);
@@ -153,4 +256,24 @@ describe('fusion up --detach with the embedded PostgreSQL', () => {
     assert.equal(after.code, 3);
     assert.equal(JSON.parse(after.stdout).running, false);
   });
+
+  test('no workload private key is anywhere on disk; only the control plane’s own keys', () => {
+    const files = listFiles(platform.stateDir);
+    const withKeys = files.filter((f) => readFileSync(f).includes('PRIVATE KEY'));
+    const rel = withKeys.map((f) => f.slice(platform.stateDir.length + 1)).sort();
+    assert.deepEqual(rel, ['pki/ca.key', 'pki/issuer.key', 'pki/token.key']);
+    for (const f of withKeys) assert.equal(statSync(f).mode & 0o777, 0o600, f);
+    assert.ok(issued.length >= 3);
+    for (const creds of issued) {
+      const body = creds.keyPem.replace(/-----[A-Z ]+-----|\s/g, '');
+      for (const f of files)
+        assert.ok(!readFileSync(f, 'utf8').includes(body), `a workload key is in ${f}`);
+    }
+  });
 });
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(join(dir, e.name)) : [join(dir, e.name)],
+  );
+}

@@ -26,6 +26,7 @@ export interface TestPlatform {
   /** Service name → published port in this copy. */
   readonly ports: Readonly<Record<string, number>>;
   readonly postgresPort: number;
+  readonly identityPort: number;
   fusion(args: string[], env?: Record<string, string>): Promise<CommandResult>;
   status(): Promise<StatusJson>;
   /** Stops anything still running and removes the directory. */
@@ -48,12 +49,17 @@ export interface StatusJson {
   }[];
 }
 
-/** `portBase + N` replaces the seed's port 800N; the embedded PostgreSQL gets `portBase + 99`. */
+/**
+ * `portBase + N` replaces the seed's port 800N; the embedded PostgreSQL gets `portBase + 99`,
+ * the identity service `portBase + 80` and the control-plane admin port `portBase + 90`.
+ */
 export function preparePlatform(portBase: number): TestPlatform {
   const dir = mkdtempSync(join(tmpdir(), 'fusion-e2e-'));
   const configPath = join(dir, 'fusion.yaml');
   const ports: Record<string, number> = {};
   const postgresPort = portBase + 99;
+  const identityPort = portBase + 80;
+  const controlPlanePorts: Record<string, number> = { '8080': identityPort, '9990': portBase + 90 };
   let service = '';
   const text = readFileSync(join(repoRoot, 'fusion.yaml'), 'utf8')
     .split('\n')
@@ -62,6 +68,10 @@ export function preparePlatform(portBase: number): TestPlatform {
       if (name) service = name[1]!;
       const port = /^(\s+port: )(\d+)/.exec(line);
       if (port && Number(port[2]) === 55432) return `${port[1]}${postgresPort}`;
+      if (port && controlPlanePorts[port[2]!]) return `${port[1]}${controlPlanePorts[port[2]!]}`;
+      const admin = /^(\s+adminPort: )(\d+)/.exec(line);
+      if (admin && controlPlanePorts[admin[2]!])
+        return `${admin[1]}${controlPlanePorts[admin[2]!]}`;
       if (port) {
         ports[service] = portBase + (Number(port[2]) - 8000);
         return `${port[1]}${ports[service]}`;
@@ -77,6 +87,7 @@ export function preparePlatform(portBase: number): TestPlatform {
     stateDir: join(dir, '.fusion'),
     ports,
     postgresPort,
+    identityPort,
     fusion: (args, env = {}) => runFusion(['--config', configPath, ...args], env),
     status: async () =>
       JSON.parse((await platform.fusion(['status', '--json'])).stdout) as StatusJson,
