@@ -5,22 +5,14 @@
  * Run at several concurrencies; the control plane's CPU is read from /proc.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { createTestPki } from '@fusion/control-plane/testing';
 import { certify } from '@fusion/identity-client';
-import {
-  CONTROL_PLANE_NAMESPACE,
-  createIssuer,
-  createTrustAnchor,
-  generateKeyPair,
-  mintWorkloadToken,
-  privateKeyToPem,
-  publicKeyToPem,
-  workloadIdentity,
-} from '@fusion/pki';
+import { CONTROL_PLANE_NAMESPACE, workloadIdentity } from '@fusion/pki';
 import { cpuSeconds, memory } from '../proc.ts';
 import type { Table } from '../report.ts';
 import { type Summary, summarize } from '../stats.ts';
@@ -41,7 +33,7 @@ export interface IdentityRow {
   readonly serverCpuMsPerCert: number;
 }
 
-const TRUST_DOMAIN = 'cluster.local';
+const TRUST_DOMAIN = 'mesh.test';
 const controlPlaneMain = fileURLToPath(import.meta.resolve('@fusion/control-plane/main'));
 
 export async function runIdentity(
@@ -115,29 +107,18 @@ interface RunningControlPlane {
 }
 
 async function startControlPlane(dir: string, profileDir?: string): Promise<RunningControlPlane> {
-  const pkiDir = join(dir, 'pki');
-  const anchor = await createTrustAnchor({ commonName: `root.${TRUST_DOMAIN}` });
-  const issuer = await createIssuer(anchor, { commonName: `identity.fusion.${TRUST_DOMAIN}` });
-  const tokenKeys = await generateKeyPair();
-  mkdirSync(pkiDir, { mode: 0o700 });
-  writeFileSync(join(pkiDir, 'ca.crt'), anchor.certPem);
-  writeFileSync(join(pkiDir, 'issuer.crt'), issuer.certPem);
-  writeFileSync(join(pkiDir, 'issuer.key'), issuer.keyPem, { mode: 0o600 });
-  writeFileSync(join(pkiDir, 'token.key'), await privateKeyToPem(tokenKeys.privateKey), {
-    mode: 0o600,
-  });
-  writeFileSync(join(pkiDir, 'token.pub'), await publicKeyToPem(tokenKeys.publicKey));
+  // The control plane's own test PKI: anchor, issuer and token keys in the layout it reads.
+  const pki = await createTestPki(TRUST_DOMAIN);
   const tokenFile = join(dir, 'ai-kernel.jwt');
-  const identity = workloadIdentity('ai-kernel', 'default', TRUST_DOMAIN).name;
-  writeFileSync(
-    tokenFile,
-    await mintWorkloadToken(tokenKeys.privateKey, { identity, ttlMs: 3_600_000 }),
-    { mode: 0o600 },
-  );
+  const token = await pki.token(workloadIdentity('ai-kernel', 'default', TRUST_DOMAIN), {
+    ttlMs: 3_600_000,
+  });
+  writeFileSync(tokenFile, Buffer.from(token, 'base64'), { mode: 0o600 });
+  const pkiDir = pki.dir;
   const configPath = join(dir, 'fusion.yaml');
   writeFileSync(
     configPath,
-    'version: 1\nservices:\n  ai-kernel: { port: 18001, command: "true" }\n',
+    `version: 1\nmesh:\n  trustDomain: ${TRUST_DOMAIN}\nservices:\n  ai-kernel: { port: 18001, command: "true" }\n`,
   );
 
   const port = 18080 + Math.floor(Math.random() * 1000);
@@ -169,12 +150,12 @@ async function startControlPlane(dir: string, profileDir?: string): Promise<Runn
   return {
     pid: child.pid!,
     address: `127.0.0.1:${port}`,
-    anchorsPem: anchor.certPem,
+    anchorsPem: pki.anchor.certPem,
     tokenFile,
     // Waiting for the exit lets a CPU profile be written before the directory is removed.
     stop: () =>
       new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
+        child.once('exit', () => void pki.remove().then(resolve));
         child.kill('SIGTERM');
       }),
   };

@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PROMETHEUS_CONTENT_TYPE, type Registry } from '@fusion/telemetry';
 import type { Readiness } from '../component.ts';
+import { listenOn } from '../listen.ts';
 
 export interface AdminServerOptions {
   readonly registry: Registry;
@@ -34,14 +35,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
   server.keepAliveTimeout = 5000;
 
   return {
-    listen: (host, port) =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve(server.address() as AddressInfo);
-        });
-      }),
+    listen: (host, port) => listenOn(server, host, port),
     close: () =>
       new Promise((resolve) => {
         if (!server.listening) return resolve();

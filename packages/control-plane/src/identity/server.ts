@@ -10,6 +10,7 @@ import type { SecureContextOptions } from 'node:tls';
 import type { CertifyRequest } from '@fusion/mesh-types';
 import { CERTIFY_PATH } from '@fusion/mesh-types';
 import type { Logger } from '@fusion/telemetry';
+import { listenOn } from '../listen.ts';
 import type { Certifier } from './certifier.ts';
 import type { IdentityMetrics } from './metrics.ts';
 import { CertifyRefusal } from './refusal.ts';
@@ -61,14 +62,7 @@ export function createIdentityServer(options: IdentityServerOptions): IdentitySe
   });
 
   return {
-    listen: (host, port) =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve(server.address() as AddressInfo);
-        });
-      }),
+    listen: (host, port) => listenOn(server, host, port),
     address: () => (server.listening ? (server.address() as AddressInfo) : undefined),
     setTls: (tls) => server.setSecureContext(tls),
     close: () =>
