@@ -44,13 +44,15 @@ export function escapeHelp(help: string): string {
 
 /** Renders `{a="x",b="y"}`, or the empty string when there are no labels. */
 export function renderLabels(names: readonly string[], values: readonly string[]): string {
-  if (names.length === 0) return '';
-  let out = '{';
+  let out = '';
   for (let i = 0; i < names.length; i++) {
-    if (i > 0) out += ',';
-    out += `${names[i]}="${escapeLabelValue(values[i] ?? '')}"`;
+    const value = values[i] ?? '';
+    // An empty value means "no such label" to Prometheus; leaving it out matches that, and lets
+    // one family carry label sets that differ by series (Linkerd's inbound and outbound).
+    if (value === '') continue;
+    out += `${out === '' ? '{' : ','}${names[i]}="${escapeLabelValue(value)}"`;
   }
-  return `${out}}`;
+  return out === '' ? '' : `${out}}`;
 }
 
 /** Renders a sample value the way Prometheus parses it (`+Inf`, `-Inf`, `NaN`). */

@@ -1,0 +1,78 @@
+/**
+ * Errors the proxy raises. Every one has a stable code; the rescue layer is the one place that
+ * turns them into responses. Codes follow Linkerd's error labels where one fits.
+ */
+
+export type ProxyErrorCode =
+  /** No endpoint is ready for the service (none known, or all failing). */
+  | 'FAIL_FAST'
+  /** The authority names no service the proxy knows. */
+  | 'UNKNOWN_SERVICE'
+  /** Too many requests in flight. */
+  | 'LOAD_SHED'
+  /** The upstream refused or dropped the connection. */
+  | 'CONNECT_REFUSED'
+  | 'CONNECT_TIMEOUT'
+  /** The peer proxy's certificate does not name the identity discovery gave for it. */
+  | 'PEER_IDENTITY_MISMATCH'
+  /** The TLS handshake with the peer failed for another reason. */
+  | 'TLS_HANDSHAKE'
+  /** The upstream reset the stream or connection mid-request. */
+  | 'RESET'
+  | 'RESPONSE_TIMEOUT'
+  /** The caller is not allowed (policy), or did not present a mesh identity. */
+  | 'UNAUTHORIZED'
+  /** The request could not be understood. */
+  | 'BAD_REQUEST'
+  | 'UNEXPECTED';
+
+const STATUS: Record<ProxyErrorCode, number> = {
+  FAIL_FAST: 503,
+  UNKNOWN_SERVICE: 503,
+  LOAD_SHED: 503,
+  CONNECT_REFUSED: 502,
+  CONNECT_TIMEOUT: 504,
+  PEER_IDENTITY_MISMATCH: 502,
+  TLS_HANDSHAKE: 502,
+  RESET: 502,
+  RESPONSE_TIMEOUT: 504,
+  UNAUTHORIZED: 403,
+  BAD_REQUEST: 400,
+  UNEXPECTED: 502,
+};
+
+export class ProxyError extends Error {
+  readonly code: ProxyErrorCode;
+  /** The HTTP status the client gets. */
+  readonly status: number;
+
+  constructor(code: ProxyErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProxyError';
+    this.code = code;
+    this.status = STATUS[code];
+  }
+}
+
+/** Any thrown value as a ProxyError: socket errors get their matching code. */
+export function asProxyError(error: unknown): ProxyError {
+  if (error instanceof ProxyError) return error;
+  const e = error as NodeJS.ErrnoException;
+  switch (e?.code) {
+    case 'ECONNREFUSED':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new ProxyError('CONNECT_REFUSED', e.message, { cause: e });
+    case 'ETIMEDOUT':
+      return new ProxyError('CONNECT_TIMEOUT', e.message, { cause: e });
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'ERR_HTTP2_STREAM_ERROR':
+    case 'ERR_HTTP2_STREAM_CANCEL':
+    case 'ERR_HTTP2_GOAWAY_SESSION':
+    case 'ERR_STREAM_PREMATURE_CLOSE':
+      return new ProxyError('RESET', e.message, { cause: e });
+    default:
+      return new ProxyError('UNEXPECTED', e?.message ?? String(error), { cause: error });
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The request and response every layer sees. Bodies are streams and are never buffered by the
+ * proxy (a layer that must replay one, like retry, buffers lazily up to a cap). Header names are
+ * lower case; pseudo-headers and hop-by-hop headers never appear here.
+ */
+import type { Readable } from 'node:stream';
+
+export type HeaderMap = Record<string, string | string[]>;
+
+export type HttpVersion = 'HTTP/1.1' | 'HTTP/2';
+
+/** Facts about the connection a request arrived on, set once by the server adapter. */
+export interface RequestContext {
+  /** process.hrtime.bigint() when the request began, for latency. */
+  readonly startedAt: bigint;
+  /** Verified identity of the peer that sent it (inbound mTLS), if any. */
+  readonly clientId: string | undefined;
+  /** Whether it arrived over mesh TLS. */
+  readonly tls: boolean;
+  /** The version the original client spoke, kept so the far side can speak it to the app. */
+  readonly originalVersion: HttpVersion;
+}
+
+export interface ProxyRequest {
+  readonly method: string;
+  /** Where it is going: a logical service (`identity`, `identity:8002`) or host:port. */
+  readonly authority: string;
+  /** Origin-form path with query, e.g. `/users/1?x=y`. */
+  readonly path: string;
+  readonly headers: HeaderMap;
+  /** null for requests without a body (GET, HEAD …). */
+  readonly body: Readable | null;
+  readonly ctx: RequestContext;
+}
+
+export interface ProxyResponse {
+  readonly status: number;
+  readonly headers: HeaderMap;
+  readonly body: Readable | null;
+  /**
+   * Trailers, when the response stream ends with some (gRPC's `grpc-status`); resolves once the
+   * body has ended, to undefined when there were none.
+   */
+  readonly trailers: Promise<HeaderMap | undefined>;
+}
+
+/** One request in, one response out. Called per request. */
+export type HttpHandler = (request: ProxyRequest) => Promise<ProxyResponse>;
+
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1) and HTTP/2-forbidden ones: meaningful for one connection
+ * only, so never forwarded.
+ */
+export const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'http2-settings',
+  'host',
+]);
+
+/** Headers without hop-by-hop ones, nor any named in `Connection`. `te: trailers` survives (gRPC). */
+export function forwardableHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): HeaderMap {
+  const named = new Set(
+    String(headers.connection ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  const result: HeaderMap = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || name.startsWith(':') || HOP_BY_HOP.has(name) || named.has(name))
+      continue;
+    result[name] = value;
+  }
+  if (headers.te === 'trailers') result.te = 'trailers';
+  return result;
+}
+
+/** A response with no body, for responses the proxy makes itself. */
+export function emptyResponse(status: number, headers: HeaderMap = {}): ProxyResponse {
+  return { status, headers, body: null, trailers: Promise.resolve(undefined) };
+}

@@ -1,0 +1,123 @@
+/**
+ * Adapts Node's HTTP servers to a handler: turns an incoming request (HTTP/1.1, or HTTP/2 through
+ * the compatibility API) into a ProxyRequest and writes the ProxyResponse back, streaming the
+ * body as it arrives and sending trailers after it. Also understands absolute-form request
+ * targets (`GET http://identity/users/1`), so an app can use the proxy as an HTTP proxy.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { ProxyError } from '../errors/proxy-error.ts';
+import { errorResponse } from '../errors/rescue.ts';
+import {
+  forwardableHeaders,
+  type HttpHandler,
+  type HttpVersion,
+  type ProxyRequest,
+  type ProxyResponse,
+  type RequestContext,
+} from './message.ts';
+
+export type ServerRequest = IncomingMessage | Http2ServerRequest;
+export type ServerResponseLike = ServerResponse | Http2ServerResponse;
+
+/** What the listener knows about the connection, beyond the request itself. */
+export type ConnectionFacts = Pick<RequestContext, 'clientId' | 'tls'>;
+
+/** A request listener for http.createServer / http2.createSecureServer. */
+export function serve(handler: HttpHandler, facts: (req: ServerRequest) => ConnectionFacts) {
+  return (req: ServerRequest, res: ServerResponseLike): void => {
+    let request: ProxyRequest;
+    try {
+      request = toProxyRequest(req, facts(req));
+    } catch (error) {
+      void writeResponse(res, errorResponse(error as ProxyError));
+      return;
+    }
+    handler(request).then(
+      (response) => writeResponse(res, response),
+      // Handlers end in the rescue layer and should not throw; if one does, still answer.
+      (error: Error) =>
+        writeResponse(res, errorResponse(new ProxyError('UNEXPECTED', error.message))),
+    );
+  };
+}
+
+export function toProxyRequest(req: ServerRequest, facts: ConnectionFacts): ProxyRequest {
+  const version: HttpVersion = req.httpVersionMajor === 2 ? 'HTTP/2' : 'HTTP/1.1';
+  const target = req.url ?? '/';
+  let authority: string | undefined;
+  let path = target;
+  if (/^https?:\/\//i.test(target)) {
+    // Absolute form: the client treats us as an HTTP proxy.
+    const url = new URL(target);
+    authority = url.host;
+    path = `${url.pathname}${url.search}`;
+  } else {
+    const h2Authority = (req.headers as Record<string, string | undefined>)[':authority'];
+    authority = h2Authority ?? req.headers.host;
+  }
+  if (!authority)
+    throw new ProxyError('BAD_REQUEST', 'the request names no authority (no Host header)');
+  const bodyless =
+    req.method === 'GET' ||
+    req.method === 'HEAD' ||
+    req.method === 'OPTIONS' ||
+    req.method === 'DELETE';
+  const hasBody =
+    !bodyless ||
+    req.headers['content-length'] !== undefined ||
+    req.headers['transfer-encoding'] !== undefined;
+  return {
+    method: req.method ?? 'GET',
+    authority,
+    path,
+    headers: forwardableHeaders(req.headers),
+    body: hasBody ? req : null,
+    ctx: {
+      startedAt: process.hrtime.bigint(),
+      clientId: facts.clientId,
+      tls: facts.tls,
+      originalVersion: version,
+    },
+  };
+}
+
+/** Writes status, headers, the streamed body and then trailers; resolves when done. */
+export function writeResponse(res: ServerResponseLike, response: ProxyResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const out = res as ServerResponse;
+    const body = response.body;
+    // A client that goes away mid-response: stop pulling from upstream.
+    out.once('close', () => {
+      if (!out.writableFinished) body?.destroy();
+      resolve();
+    });
+    try {
+      out.writeHead(response.status, headersForWrite(response.headers));
+    } catch (error) {
+      out.destroy(error as Error);
+      return;
+    }
+    if (!body) {
+      void finish(out, response);
+      return;
+    }
+    body.on('error', (error) => out.destroy(error));
+    body.on('end', () => void finish(out, response));
+    body.pipe(out, { end: false });
+  });
+}
+
+async function finish(out: ServerResponse, response: ProxyResponse): Promise<void> {
+  const trailers = await response.trailers.catch(() => undefined);
+  if (trailers && Object.keys(trailers).length > 0) out.addTrailers(trailers);
+  out.end();
+}
+
+function headersForWrite(headers: ProxyResponse['headers']): Record<string, string | string[]> {
+  const result: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!name.startsWith(':')) result[name] = value;
+  }
+  return result;
+}

@@ -1,0 +1,102 @@
+/**
+ * Linkerd's request metrics, with Linkerd's names, labels and buckets, so its dashboards and
+ * habits carry over: `request_total` when a request begins, `response_latency_ms` at the first
+ * byte of the response, `response_total` when the response stream ends — classified by the one
+ * classifier, with `status_code`, `grpc_status` and, for proxy-made failures, `error`.
+ */
+import type { Registry } from '@fusion/telemetry';
+import { classifyError, classifyResponse, type Outcome } from '../classify/classify.ts';
+import { asProxyError } from '../errors/proxy-error.ts';
+import type { HttpHandler, ProxyRequest } from '../http/message.ts';
+import type { Layer } from '../stack/stack.ts';
+
+/** `response_latency_ms` buckets, from linkerd2-proxy's `linkerd/metrics/src/latency.rs`. */
+export const LATENCY_BUCKETS_MS = [
+  1, 2, 3, 4, 5, 10, 20, 30, 40, 50, 100, 200, 300, 400, 500, 1000, 2000, 3000, 4000, 5000, 10000,
+  20000, 30000, 40000, 50000,
+];
+
+const TARGET = [
+  'direction',
+  'authority',
+  'tls',
+  'client_id',
+  'server_id',
+  'no_tls_reason',
+] as const;
+const RESPONSE = [...TARGET, 'status_code', 'classification', 'grpc_status', 'error'] as const;
+
+export type Direction = 'inbound' | 'outbound';
+
+/** The labels of one side of one connection: inbound knows the client, outbound the server. */
+export interface TargetLabels {
+  readonly direction: Direction;
+  /** Outbound only: Linkerd leaves `authority` off inbound metrics. */
+  readonly authority?: string;
+  /** `true` over mesh mTLS; `no_identity` otherwise (with a reason). */
+  readonly tls: 'true' | 'no_identity';
+  readonly clientId?: string;
+  readonly serverId?: string;
+  readonly noTlsReason?: string;
+}
+
+export function createHttpMetrics(registry: Registry) {
+  const requests = registry.counter({
+    name: 'request_total',
+    help: 'Total count of HTTP requests.',
+    labelNames: TARGET,
+  });
+  const responses = registry.counter({
+    name: 'response_total',
+    help: 'Total count of HTTP responses.',
+    labelNames: RESPONSE,
+  });
+  const latency = registry.histogram({
+    name: 'response_latency_ms',
+    help: "Time from a request's headers to its response's headers (time to first byte), in milliseconds.",
+    labelNames: [...TARGET, 'status_code'] as const,
+    buckets: LATENCY_BUCKETS_MS,
+  });
+  const targetValues = (t: TargetLabels) =>
+    [
+      t.direction,
+      t.authority ?? '',
+      t.tls,
+      t.clientId ?? '',
+      t.serverId ?? '',
+      t.noTlsReason ?? '',
+    ] as const;
+
+  /** Records every request through the layer; `labels` is decided per request (the peer). */
+  return (labelsOf: (request: ProxyRequest) => TargetLabels): Layer<HttpHandler> =>
+    (inner) =>
+    async (request) => {
+      const target = targetValues(labelsOf(request));
+      requests.labels(...target).inc();
+      const record = (outcome: Outcome) =>
+        responses
+          .labels(
+            ...target,
+            outcome.status === undefined ? '' : String(outcome.status),
+            outcome.classification,
+            outcome.grpcStatus === undefined ? '' : String(outcome.grpcStatus),
+            outcome.error ?? '',
+          )
+          .inc();
+      let response: Awaited<ReturnType<HttpHandler>>;
+      try {
+        response = await inner(request);
+      } catch (error) {
+        record(classifyError(asProxyError(error).code));
+        throw error;
+      }
+      const elapsedMs = Number(process.hrtime.bigint() - request.ctx.startedAt) / 1e6;
+      latency.labels(...target, String(response.status)).observe(elapsedMs);
+      // Classified when the stream ends: gRPC's verdict is in the trailers.
+      void response.trailers.then(
+        (trailers) => record(classifyResponse(response.status, response.headers, trailers)),
+        () => record(classifyError('RESET')),
+      );
+      return response;
+    };
+}
