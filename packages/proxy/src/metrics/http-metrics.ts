@@ -40,7 +40,21 @@ export interface TargetLabels {
   readonly noTlsReason?: string;
 }
 
-export function createHttpMetrics(registry: Registry) {
+type LayerFactory = (labelsOf: (request: ProxyRequest) => TargetLabels) => Layer<HttpHandler>;
+
+/** One set of families per registry: inbound and outbound share them, as in Linkerd. */
+const perRegistry = new WeakMap<Registry, LayerFactory>();
+
+export function createHttpMetrics(registry: Registry): LayerFactory {
+  let factory = perRegistry.get(registry);
+  if (!factory) {
+    factory = buildFactory(registry);
+    perRegistry.set(registry, factory);
+  }
+  return factory;
+}
+
+function buildFactory(registry: Registry): LayerFactory {
   const requests = registry.counter({
     name: 'request_total',
     help: 'Total count of HTTP requests.',
