@@ -1,0 +1,63 @@
+/** The small HTTP pieces the admin routes share: answering, reading a short body, who is asking. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
+
+export const TEXT = 'text/plain; charset=utf-8';
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
+export function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  contentType = TEXT,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    ...headers,
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+export function sendJson(res: ServerResponse, value: unknown): void {
+  send(res, 200, `${JSON.stringify(value, null, 2)}\n`, JSON_TYPE);
+}
+
+export class BodyTooLarge extends Error {
+  override readonly name = 'BodyTooLarge';
+}
+
+/** The whole body as text; rejects with BodyTooLarge past `limit` bytes rather than buffer it. */
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // Keep draining so the 413 can still be written on this connection.
+        chunks.length = 0;
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => {
+      if (size > limit) reject(new BodyTooLarge(`the body is over ${limit} bytes`));
+      else resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.once('error', reject);
+  });
+}
+
+/**
+ * Whether a peer address is this host's loopback (IPv4, IPv6, or IPv4-mapped IPv6). Linkerd
+ * answers the routes that change or reveal the proxy only to such callers, because its admin
+ * port is often bound to 0.0.0.0 for probes and scrapes.
+ */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+  if (isIP(v4) === 4) return v4.startsWith('127.');
+  return address === '::1' || address === '0:0:0:0:0:0:0:1';
+}

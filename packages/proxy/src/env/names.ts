@@ -1,0 +1,28 @@
+/**
+ * The variables the proxy reads, besides the identity ones (identity-client's IDENTITY_ENV).
+ * `LINKERD2_PROXY_*` are Linkerd's own names and meanings; `FUSION_PROXY_*` are what our
+ * sidecar needs that Linkerd learns elsewhere (the app's port from iptables, the service name
+ * from the pod, endpoints from the destination service).
+ */
+export const PROXY_ENV = {
+  log: 'LINKERD2_PROXY_LOG',
+  logFormat: 'LINKERD2_PROXY_LOG_FORMAT',
+  inboundListen: 'LINKERD2_PROXY_INBOUND_LISTEN_ADDR',
+  outboundListen: 'LINKERD2_PROXY_OUTBOUND_LISTEN_ADDR',
+  adminListen: 'LINKERD2_PROXY_ADMIN_LISTEN_ADDR',
+  destinationAddr: 'LINKERD2_PROXY_DESTINATION_SVC_ADDR',
+  inboundDefaultPolicy: 'LINKERD2_PROXY_INBOUND_DEFAULT_POLICY',
+  traceCollectorAddr: 'LINKERD2_PROXY_TRACE_COLLECTOR_SVC_ADDR',
+  shutdownEndpointEnabled: 'LINKERD2_PROXY_SHUTDOWN_ENDPOINT_ENABLED',
+  shutdownGracePeriod: 'LINKERD2_PROXY_SHUTDOWN_GRACE_PERIOD',
+  inboundConnectTimeout: 'LINKERD2_PROXY_INBOUND_CONNECT_TIMEOUT',
+  outboundConnectTimeout: 'LINKERD2_PROXY_OUTBOUND_CONNECT_TIMEOUT',
+  appAddr: 'FUSION_PROXY_APP_ADDR',
+  appProtocol: 'FUSION_PROXY_APP_PROTOCOL',
+  external: 'FUSION_PROXY_EXTERNAL',
+  service: 'FUSION_PROXY_SERVICE',
+  staticEndpoints: 'FUSION_PROXY_STATIC_ENDPOINTS',
+} as const;
+
+/** Prefixes of the variables `GET /env.json` shows: the proxy's own, not the app's secrets. */
+export const PROXY_ENV_PREFIXES = ['LINKERD2_PROXY_', 'FUSION_PROXY_'] as const;

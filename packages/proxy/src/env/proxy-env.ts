@@ -1,0 +1,164 @@
+/**
+ * The sidecar's environment, read and checked once at start, with Linkerd's variable names,
+ * meanings and defaults (so the seed's docker-compose snippets work as written) plus our
+ * `FUSION_PROXY_*` ones. Every problem, the identity variables' included, goes into one
+ * ProxyEnvError: a sidecar that will not start should say everything that is wrong in one go.
+ */
+import { statSync } from 'node:fs';
+import {
+  type EnvProblem,
+  type IdentityClientOptions,
+  IdentityEnvError,
+  readIdentityEnv,
+} from '@fusion/identity-client';
+import type { InboundDefaultPolicy } from '@fusion/mesh-types';
+import { parseIdentityName } from '@fusion/pki';
+import {
+  DEFAULT_LOG_FILTER,
+  FILTER_SHAPE,
+  type LogFilter,
+  type LogFormat,
+  parseLogFilter,
+  parseLogFormat,
+} from '../logging/index.ts';
+import { PROXY_ENV } from './names.ts';
+import { envReader } from './reader.ts';
+import {
+  type AppProtocol,
+  type HostPort,
+  INBOUND_DEFAULT_POLICIES,
+  isServiceName,
+  parseAppProtocol,
+  parseBool,
+  parseConnectAddress,
+  parseDuration,
+  parseInboundDefaultPolicy,
+  parseListenAddress,
+} from './values.ts';
+
+export interface ProxyEnv {
+  /** FUSION_PROXY_SERVICE, else the service part of the identity name. */
+  readonly service: string;
+  readonly log: { readonly filter: LogFilter; readonly format: LogFormat };
+  readonly inboundListen: HostPort;
+  readonly outboundListen: HostPort;
+  readonly adminListen: HostPort;
+  /** Not used yet: endpoints come from FUSION_PROXY_STATIC_ENDPOINTS until destination exists. */
+  readonly destinationAddr: HostPort | undefined;
+  /** Unset: tracing off. */
+  readonly traceCollectorAddr: HostPort | undefined;
+  readonly inboundDefaultPolicy: InboundDefaultPolicy;
+  readonly shutdownEndpointEnabled: boolean;
+  readonly shutdownGracePeriodMs: number;
+  readonly inboundConnectTimeoutMs: number;
+  readonly outboundConnectTimeoutMs: number;
+  /** The app behind the inbound side. */
+  readonly app: HostPort;
+  readonly appProtocol: AppProtocol;
+  /** The gateway: also accept plain HTTP from outside the mesh on the inbound port. */
+  readonly external: boolean;
+  readonly staticEndpointsPath: string | undefined;
+  readonly identity: IdentityClientOptions;
+  /** Defaults worth logging once the logger exists (Linkerd warns about the same ones). */
+  readonly warnings: readonly string[];
+}
+
+export class ProxyEnvError extends Error {
+  override readonly name = 'ProxyEnvError';
+  readonly problems: readonly EnvProblem[];
+
+  constructor(problems: readonly EnvProblem[]) {
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    super(
+      `proxy environment is invalid (${count}):\n${problems.map((p) => `  ${p.message}`).join('\n')}`,
+    );
+    this.problems = problems;
+  }
+}
+
+const ADDRESS = 'host:port, e.g. 127.0.0.1:8080 or [::1]:8080';
+const DURATION = 'duration such as 500ms, 10s, 2m or 1h';
+
+export function readProxyEnv(env: NodeJS.ProcessEnv = process.env): ProxyEnv {
+  const read = envReader(env);
+  const identity = readIdentity(env, read.problems);
+  const listen = (variable: string, fallback: string) =>
+    read.optional(variable, ADDRESS, parseListenAddress) ?? parseListenAddress(fallback)!;
+  const timeout = (variable: string, fallbackMs: number) =>
+    read.optional(variable, `a positive ${DURATION}`, (t) => parseDuration(t)) ?? fallbackMs;
+  const flag = (variable: string) => read.optional(variable, 'true or false', parseBool) ?? false;
+
+  const service = read.optional(
+    PROXY_ENV.service,
+    'the service name, one lowercase DNS label such as ai-kernel',
+    (text) => (isServiceName(text) ? text : undefined),
+  );
+  const filter = read.optional(PROXY_ENV.log, FILTER_SHAPE, parseLogFilter);
+  const format = read.optional(PROXY_ENV.logFormat, 'plain or json', parseLogFormat);
+  const warnings: string[] = [];
+  if (read.value(PROXY_ENV.inboundDefaultPolicy) === undefined) {
+    // Linkerd's proxy warns and carries on the same way.
+    warnings.push(`${PROXY_ENV.inboundDefaultPolicy} is not set; using all-unauthenticated`);
+  }
+  const policy = read.optional(
+    PROXY_ENV.inboundDefaultPolicy,
+    `one of ${INBOUND_DEFAULT_POLICIES.join(', ')}`,
+    parseInboundDefaultPolicy,
+  );
+  const parsed = {
+    service: service ?? serviceOf(identity) ?? 'fusion-proxy',
+    log: { filter: filter ?? parseLogFilter(DEFAULT_LOG_FILTER), format: format ?? 'plain' },
+    inboundListen: listen(PROXY_ENV.inboundListen, '0.0.0.0:4143'),
+    outboundListen: listen(PROXY_ENV.outboundListen, '127.0.0.1:4140'),
+    adminListen: listen(PROXY_ENV.adminListen, '127.0.0.1:4191'),
+    destinationAddr: read.optional(PROXY_ENV.destinationAddr, ADDRESS, parseConnectAddress),
+    traceCollectorAddr: read.optional(PROXY_ENV.traceCollectorAddr, ADDRESS, parseConnectAddress),
+    inboundDefaultPolicy: policy ?? 'all-unauthenticated',
+    shutdownEndpointEnabled: flag(PROXY_ENV.shutdownEndpointEnabled),
+    shutdownGracePeriodMs:
+      read.optional(PROXY_ENV.shutdownGracePeriod, `a ${DURATION}`, (t) =>
+        parseDuration(t, true),
+      ) ?? 120_000,
+    inboundConnectTimeoutMs: timeout(PROXY_ENV.inboundConnectTimeout, 100),
+    outboundConnectTimeoutMs: timeout(PROXY_ENV.outboundConnectTimeout, 1_000),
+    app: read.required(PROXY_ENV.appAddr, `the app's ${ADDRESS}`, parseConnectAddress),
+    appProtocol: read.optional(PROXY_ENV.appProtocol, 'http1 or h2c', parseAppProtocol) ?? 'http1',
+    external: flag(PROXY_ENV.external),
+    staticEndpointsPath: read.optional(
+      PROXY_ENV.staticEndpoints,
+      'the path of an existing JSON endpoints file',
+      (path) => (isFile(path) ? path : undefined),
+    ),
+    identity,
+    warnings,
+  };
+  if (read.problems.length > 0) throw new ProxyEnvError(read.problems);
+  // With no problems, the required values (app, identity) are all present.
+  return { ...parsed, app: parsed.app!, identity: parsed.identity! };
+}
+
+/** The identity variables are identity-client's to read; their problems join this report. */
+function readIdentity(
+  env: NodeJS.ProcessEnv,
+  problems: EnvProblem[],
+): IdentityClientOptions | undefined {
+  try {
+    return readIdentityEnv(env);
+  } catch (error) {
+    if (!(error instanceof IdentityEnvError)) throw error;
+    problems.push(...error.problems);
+    return undefined;
+  }
+}
+
+function serviceOf(identity: IdentityClientOptions | undefined): string | undefined {
+  return identity ? parseIdentityName(identity.identity)?.service : undefined;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
