@@ -1,0 +1,92 @@
+/**
+ * What the two app clients (HTTP/1.1 and h2c) share: the endpoint they dial, how a request body
+ * is streamed to the app, how a response's trailers are awaited, and the connect timeout.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { finished } from 'node:stream';
+import { ProxyError } from '../errors/proxy-error.ts';
+import type { HeaderMap, HttpHandler } from '../http/message.ts';
+
+/** Where the app listens and how to reach it. */
+export interface AppEndpoint {
+  readonly host: string;
+  readonly port: number;
+  /** How long a new connection to the app may take before the request fails (504). */
+  readonly connectTimeoutMs: number;
+}
+
+/** A handler that talks to the app, and the pool behind it. */
+export interface AppClient {
+  readonly handler: HttpHandler;
+  /** Closes pooled connections; requests in flight fail. */
+  close(): void;
+}
+
+/**
+ * Pipes a request body upstream with backpressure. pipe() leaves the destination open when the
+ * source fails, so a caller that gives up mid-upload would leave the app waiting on a half-sent
+ * request: destroy it instead. An upstream failure is reported on the response side.
+ */
+export function sendBody(body: Readable, upstream: Writable): void {
+  body.pipe(upstream);
+  finished(body, { writable: false }, (error) => {
+    if (error) upstream.destroy(error);
+  });
+}
+
+/**
+ * A response's trailers promise: resolves with what `read` returns once the body has ended, and
+ * rejects with `onReset()` when the stream closes before its end. Marked handled, because a
+ * response nobody classifies must not crash the process with an unhandled rejection.
+ */
+export function trailersWhenEnded(
+  body: Readable,
+  read: () => HeaderMap | undefined,
+  onReset: () => Error,
+): Promise<HeaderMap | undefined> {
+  const trailers = new Promise<HeaderMap | undefined>((resolve, reject) => {
+    body.once('end', () => resolve(read()));
+    body.once('close', () => {
+      if (!body.readableEnded) reject(onReset());
+    });
+  });
+  trailers.catch(() => {});
+  return trailers;
+}
+
+/** A connection being set up: a socket, or an HTTP/2 session (which has no socket events). */
+export interface Connecting {
+  readonly connecting: boolean;
+  once(event: 'connect' | 'close', listener: () => void): unknown;
+}
+
+/**
+ * Fails a connection that is not up within the endpoint's connect timeout with CONNECT_TIMEOUT
+ * (Linkerd's inbound connect timeout: the app is on loopback, so a slow connect means it is
+ * stuck, and the caller is better served by a prompt 504 than by waiting).
+ */
+export function guardConnect(
+  connection: Connecting,
+  endpoint: AppEndpoint,
+  fail: (error: ProxyError) => void,
+): void {
+  if (!connection.connecting) return;
+  const timer = setTimeout(() => {
+    const where = `${endpoint.host}:${endpoint.port}`;
+    fail(
+      new ProxyError(
+        'CONNECT_TIMEOUT',
+        `no connection to the app at ${where} within ${endpoint.connectTimeoutMs} ms`,
+      ),
+    );
+  }, endpoint.connectTimeoutMs);
+  const clear = () => clearTimeout(timer);
+  connection.once('connect', clear);
+  connection.once('close', clear);
+}
+
+/** Trailers, or undefined when the message ended without any. */
+export function nonEmpty(headers: HeaderMap): HeaderMap | undefined {
+  for (const _ in headers) return headers;
+  return undefined;
+}

@@ -1,0 +1,104 @@
+/**
+ * The inbound side of the sidecar: terminates mesh mTLS on the service's published port, learns
+ * who called from the caller's certificate, applies the default policy, records Linkerd's
+ * metrics, and forwards to the app over pooled loopback connections with the caller's identity
+ * in `l5d-client-id`.
+ */
+import type { AddressInfo } from 'node:net';
+import type { IdentityClient } from '@fusion/identity-client';
+import type { InboundDefaultPolicy } from '@fusion/mesh-types';
+import type { Logger, Registry } from '@fusion/telemetry';
+import type { ProxyError } from '../errors/proxy-error.ts';
+import { rescueLayer } from '../errors/rescue.ts';
+import { createHttpMetrics } from '../metrics/http-metrics.ts';
+import { stack } from '../stack/stack.ts';
+import { admissionOf } from './admission.ts';
+import { clientIdLayer } from './client-id.ts';
+import { type AppProtocol, newForwardToApp } from './forward-to-app.ts';
+import { listen } from './listener.ts';
+import { origProtoLayer } from './orig-proto.ts';
+import { inboundLabels } from './peer.ts';
+import { policyLayer } from './policy.ts';
+
+export { CLIENT_ID_HEADER } from './client-id.ts';
+export type { AppProtocol } from './forward-to-app.ts';
+export { ORIG_PROTO_HEADER } from './orig-proto.ts';
+
+export interface InboundOptions {
+  /** `LINKERD2_PROXY_INBOUND_LISTEN_ADDR`: the service's published port. */
+  readonly listen: { readonly host: string; readonly port: number };
+  /** Where the app listens (a private loopback port). */
+  readonly app: { readonly host: string; readonly port: number };
+  /** Whether the app takes HTTP/2 without TLS; HTTP/2 callers reach it as HTTP/1.1 otherwise. */
+  readonly appProtocol?: AppProtocol;
+  /** Already started: `credentials()` is set. */
+  readonly identity: IdentityClient;
+  /** `LINKERD2_PROXY_INBOUND_DEFAULT_POLICY`. */
+  readonly defaultPolicy: InboundDefaultPolicy;
+  /**
+   * The gateway: also serves callers from outside the mesh (plain HTTP, or TLS without a client
+   * certificate) on the same port, whatever the default policy says short of `deny`.
+   */
+  readonly external?: boolean;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  /** `LINKERD2_PROXY_INBOUND_CONNECT_TIMEOUT`; default 100 ms, as Linkerd's chart. */
+  readonly connectTimeoutMs?: number;
+}
+
+export interface InboundServer {
+  readonly address: AddressInfo;
+  /** Stops accepting, drains connections, then closes the pool to the app. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 100;
+
+export async function startInbound(options: InboundOptions): Promise<InboundServer> {
+  const { logger } = options;
+  const admission = admissionOf(options.defaultPolicy, options.external ?? false);
+  const app = newForwardToApp(
+    { ...options.app, connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
+    options.appProtocol ?? 'http1',
+  );
+  // One set of families per registry: the outbound side records into the same ones.
+  const recordHttp = createHttpMetrics(options.registry);
+
+  const logFailure = (error: ProxyError) =>
+    logger.info({ code: error.code, reason: error.message }, 'inbound request failed');
+
+  // Innermost: the app, over pooled keep-alive connections, bodies streamed both ways.
+  const inbound = stack(app.handler)
+    // Restores HTTP/1.1 that crossed the mesh as HTTP/2: decides how the app is spoken to.
+    .push(origProtoLayer())
+    // Last header change before the app: l5d-client-id comes from the handshake, nothing else.
+    .push(clientIdLayer())
+    // Needs the verified caller from TLS; refuses before the app sees anything.
+    .push(policyLayer(admission))
+    // Outside the policy, so refused requests are counted too, labelled with their caller.
+    .push(recordHttp(inboundLabels()))
+    // Outermost: every error, the policy's 403 included, becomes a response with l5d-proxy-error.
+    .push(rescueLayer({ onError: logFailure }))
+    .build();
+
+  const listener = await listen(inbound, {
+    listen: options.listen,
+    identity: options.identity,
+    admission,
+    logger,
+  }).catch((error: unknown) => {
+    app.close();
+    throw error;
+  });
+  logger.info(
+    { address: listener.address, policy: admission.policy, external: options.external ?? false },
+    'inbound listening',
+  );
+  return {
+    address: listener.address,
+    close: async () => {
+      await listener.close();
+      app.close();
+    },
+  };
+}

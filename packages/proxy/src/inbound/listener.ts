@@ -1,0 +1,128 @@
+/**
+ * The inbound port. One TCP listener in front of an HTTP/2 + TLS server (mesh traffic, and
+ * HTTP/1.1 over mTLS for debugging tools) and, when the policy lets callers from outside the mesh
+ * in, a plain HTTP/1.1 server on the same port: a connection's first byte says which, 0x16 being
+ * the start of a TLS handshake (Linkerd's protocol detection, in its simplest form).
+ */
+import { constants } from 'node:crypto';
+import http from 'node:http';
+import http2 from 'node:http2';
+import net, { type AddressInfo } from 'node:net';
+import type { IdentityClient } from '@fusion/identity-client';
+import { bindServerCredentials } from '@fusion/identity-client';
+import type { Logger } from '@fusion/telemetry';
+import type { HttpHandler } from '../http/message.ts';
+import { serve } from '../http/serve.ts';
+import { type Admission, isClusterAddress } from './admission.ts';
+import { Connections } from './connections.ts';
+import { peerFacts } from './peer.ts';
+
+export interface ListenerOptions {
+  readonly listen: { readonly host: string; readonly port: number };
+  /** Started: its credentials are the server's, swapped in place when they rotate. */
+  readonly identity: IdentityClient;
+  readonly admission: Admission;
+  readonly logger: Logger;
+}
+
+export interface Listener {
+  readonly address: AddressInfo;
+  /** Stops accepting, drains open connections, and resolves when the last one has closed. */
+  close(): Promise<void>;
+}
+
+/** Linkerd's protocol detection timeout: a connection that says nothing is dropped after it. */
+const DETECT_TIMEOUT_MS = 10_000;
+/** The first byte of a TLS record carrying a handshake. */
+const TLS_HANDSHAKE = 0x16;
+/**
+ * No session tickets: mesh clients never resume, and a resumed session would skip the client
+ * certificate check. Part of every context, since setSecureContext replaces the whole context.
+ */
+const NO_TICKETS = { secureOptions: constants.SSL_OP_NO_TICKET };
+
+export async function listen(handler: HttpHandler, options: ListenerOptions): Promise<Listener> {
+  const { admission, identity, logger } = options;
+  const credentials = identity.credentials();
+  if (!credentials) {
+    throw new Error(`no mesh credentials yet for ${identity.identity}: start the identity client`);
+  }
+  const connections = new Connections();
+  const onRequest = connections.counting(serve(handler, peerFacts()));
+  const tlsServer = http2.createSecureServer(
+    {
+      ...credentials.secureContextOptions(),
+      ...NO_TICKETS,
+      allowHTTP1: true,
+      requestCert: true,
+      rejectUnauthorized: admission.requireIdentity,
+      handshakeTimeout: DETECT_TIMEOUT_MS,
+    },
+    onRequest,
+  );
+  const unbind = bindServerCredentials(tlsServer, identity, NO_TICKETS);
+  connections.watch(tlsServer);
+  // Node checks a client's chain after the handshake and just drops the connection when it
+  // fails, so the reason is only here (and on the socket), not in an alert the client could see.
+  tlsServer.on('tlsClientError', (error, socket) =>
+    logger.debug(
+      { err: error, remote: socket.remoteAddress, authorizationError: socket.authorizationError },
+      'inbound TLS handshake failed',
+    ),
+  );
+  // A proxy streams: no limit on how long a request body may take to arrive.
+  const plainServer = admission.acceptPlain
+    ? http.createServer({ requestTimeout: 0 }, onRequest)
+    : undefined;
+
+  const front = net.createServer({ noDelay: true }, (socket) => {
+    // Errors are the protocol servers' to handle; one here must not crash the process.
+    socket.on('error', (error) => logger.debug({ err: error }, 'inbound connection failed'));
+    if (admission.clusterOnly && !isClusterAddress(socket.remoteAddress)) {
+      logger.info({ remote: socket.remoteAddress }, 'inbound connection from outside the cluster');
+      socket.destroy();
+      return;
+    }
+    connections.accepted(socket);
+    if (!plainServer) {
+      connections.handedOff(socket, false);
+      tlsServer.emit('connection', socket);
+      return;
+    }
+    const silent = () => socket.destroy();
+    socket.setTimeout(DETECT_TIMEOUT_MS, silent);
+    socket.once('data', (first: Buffer) => {
+      socket.setTimeout(0);
+      socket.off('timeout', silent);
+      socket.pause();
+      // Put the byte back: the TLS server reads what is buffered, the HTTP one once resumed.
+      socket.unshift(first);
+      const tls = first[0] === TLS_HANDSHAKE;
+      connections.handedOff(socket, !tls);
+      if (tls) tlsServer.emit('connection', socket);
+      else {
+        plainServer.emit('connection', socket);
+        socket.resume();
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    front.once('error', (error) => {
+      unbind();
+      reject(error);
+    });
+    front.listen(options.listen.port, options.listen.host, () => {
+      front.removeAllListeners('error');
+      front.on('error', (error) => logger.error({ err: error }, 'inbound listener failed'));
+      resolve();
+    });
+  });
+  return {
+    address: front.address() as AddressInfo,
+    close: async () => {
+      front.close();
+      unbind();
+      await connections.drain();
+    },
+  };
+}
