@@ -5,7 +5,7 @@ import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import type { HttpHandler, ProxyRequest } from './message.ts';
+import type { HttpHandler, ProxyRequest, ProxyResponse } from './message.ts';
 import { serve } from './serve.ts';
 
 const facts = () => ({ clientId: undefined, tls: false });
@@ -19,7 +19,7 @@ async function listen(server: http.Server | http2.Http2Server): Promise<number> 
 describe('serve', () => {
   const seen: ProxyRequest[] = [];
   let release: () => void = () => {};
-  const handler: HttpHandler = async (request) => {
+  const handler: HttpHandler = async (request): Promise<ProxyResponse> => {
     seen.push(request);
     if (request.path === '/stream') {
       const body = new PassThrough();
