@@ -13,7 +13,12 @@ export type {
   ProxyResponse,
   RequestContext,
 } from './http/message.ts';
-export { emptyResponse, forwardableHeaders, HOP_BY_HOP } from './http/message.ts';
+export {
+  emptyResponse,
+  forwardableHeaders,
+  HOP_BY_HOP,
+  ORIG_PROTO_HEADER,
+} from './http/message.ts';
 export type { ConnectionFacts, ServerRequest, ServerResponseLike } from './http/serve.ts';
 export { serve, toProxyRequest, writeResponse } from './http/serve.ts';
 export type { Direction, TargetLabels } from './metrics/http-metrics.ts';

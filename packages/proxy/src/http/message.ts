@@ -48,6 +48,12 @@ export interface ProxyResponse {
 export type HttpHandler = (request: ProxyRequest) => Promise<ProxyResponse>;
 
 /**
+ * Carries an app's HTTP/1.1 request across the proxies' HTTP/2 connection, so the far proxy
+ * speaks HTTP/1.1 to its app again (Linkerd's header).
+ */
+export const ORIG_PROTO_HEADER = 'l5d-orig-proto';
+
+/**
  * Hop-by-hop headers (RFC 9110 §7.6.1) and HTTP/2-forbidden ones: meaningful for one connection
  * only, so never forwarded.
  */

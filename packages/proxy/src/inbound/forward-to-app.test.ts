@@ -3,8 +3,8 @@ import http2 from 'node:http2';
 import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { PROXY_ERROR_HEADER } from '../errors/rescue.ts';
+import { ORIG_PROTO_HEADER } from '../http/message.ts';
 import { CLIENT_ID_HEADER } from './client-id.ts';
-import { ORIG_PROTO_HEADER } from './orig-proto.ts';
 import {
   CALLER_ID,
   call,

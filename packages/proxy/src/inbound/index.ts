@@ -20,9 +20,9 @@ import { origProtoLayer } from './orig-proto.ts';
 import { inboundLabels } from './peer.ts';
 import { policyLayer } from './policy.ts';
 
+export { ORIG_PROTO_HEADER } from '../http/message.ts';
 export { CLIENT_ID_HEADER } from './client-id.ts';
 export type { AppProtocol } from './forward-to-app.ts';
-export { ORIG_PROTO_HEADER } from './orig-proto.ts';
 
 export interface InboundOptions {
   /** `LINKERD2_PROXY_INBOUND_LISTEN_ADDR`: the service's published port. */

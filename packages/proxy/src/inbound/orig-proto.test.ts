@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { downgraded, ORIG_PROTO_HEADER, origProtoLayer } from './orig-proto.ts';
+import { ORIG_PROTO_HEADER } from '../http/message.ts';
+import { downgraded, origProtoLayer } from './orig-proto.ts';
 import { fakeRequest, recordingHandler } from './testing/index.ts';
 
 describe('origProtoLayer', () => {

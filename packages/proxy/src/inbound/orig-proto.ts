@@ -4,10 +4,10 @@
  * without the marker. Requests that arrive over HTTP/2 unmarked were HTTP/2 from the start.
  */
 import type { HttpHandler, ProxyRequest } from '../http/message.ts';
+import { ORIG_PROTO_HEADER } from '../http/message.ts';
 import type { Layer } from '../stack/stack.ts';
 
 /** Set by the outbound proxy on HTTP/1.1 requests it carries over HTTP/2. */
-export const ORIG_PROTO_HEADER = 'l5d-orig-proto';
 
 export function origProtoLayer(): Layer<HttpHandler> {
   return (inner) => (request) => inner(downgraded(request));

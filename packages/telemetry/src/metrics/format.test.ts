@@ -27,7 +27,11 @@ describe('exposition escaping', () => {
   it('renders no braces for an empty label set', () => {
     assert.equal(renderLabels([], []), '');
     assert.equal(renderLabels(['a', 'b'], ['1', '2']), '{a="1",b="2"}');
-    assert.equal(renderLabels(['a', 'b', 'c'], ['', '2', '']), '{b="2"}', 'empty values are left out');
+    assert.equal(
+      renderLabels(['a', 'b', 'c'], ['', '2', '']),
+      '{b="2"}',
+      'empty values are left out',
+    );
     assert.equal(renderLabels(['a'], ['']), '');
   });
 

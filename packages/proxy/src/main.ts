@@ -1,0 +1,197 @@
+/**
+ * fusion-proxy, the sidecar program. Order of start:
+ *   environment (every problem reported at once, exit 1) → logger → admin listener (first, so
+ *   probes see 503 "waiting for …" rather than a refused connection) → identity (waits for the
+ *   first certificate, retrying with backoff as Linkerd does) → inbound and outbound → ready.
+ * SIGTERM, SIGINT or POST /shutdown: /ready turns 503, both listeners stop accepting and drain
+ * what is in flight for up to LINKERD2_PROXY_SHUTDOWN_GRACE_PERIOD, the admin listener closes
+ * last, exit 0. A second signal exits at once with 1.
+ */
+import { IdentityClient } from '@fusion/identity-client';
+import { Registry } from '@fusion/telemetry';
+import { startAdmin } from './admin/index.ts';
+import type { Discovery } from './discovery/index.ts';
+import { formatHostPort, type ProxyEnv, ProxyEnvError, readProxyEnv } from './env/index.ts';
+import { createProxyLogger, DEFAULT_LOG_FILTER, parseLogFormat } from './logging/index.ts';
+
+interface Listener {
+  readonly address: { address: string; port: number };
+  close(): Promise<void>;
+}
+
+const env = readEnvOrExit();
+const logger = createProxyLogger({
+  service: env.service,
+  filter: env.log.filter,
+  format: env.log.format,
+});
+const log = logger.component('main');
+for (const warning of env.warnings) log.warn(warning);
+
+const registry = new Registry();
+const identity = new IdentityClient({
+  ...env.identity,
+  registry,
+  logger: logger.component('identity'),
+});
+const listeners: { inbound?: Listener; outbound?: Listener } = {};
+let discovery: Discovery | undefined;
+/** Why the proxy is not ready; undefined once it is. */
+let notReady: string | undefined = 'waiting for the first identity certificate';
+let stopping = false;
+
+const admin = await startAdmin({
+  listen: env.adminListen,
+  registry,
+  logger,
+  readiness: () => (notReady === undefined ? { ready: true } : { ready: false, reason: notReady }),
+  config: currentConfig,
+  shutdown: { enabled: env.shutdownEndpointEnabled, trigger: () => shutdown('admin request') },
+  env: process.env,
+}).catch((error: unknown) => fatal(error, 'admin listener'));
+log.info({ address: `${admin.address.address}:${admin.address.port}` }, 'admin listening');
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));
+
+const startup = startDataPlane().then(
+  () => {
+    if (stopping) return;
+    notReady = undefined;
+    log.info({ identity: identity.identity }, 'proxy ready');
+  },
+  // A shutdown during start stops the identity client, which rejects start(): not a failure.
+  (error: unknown) => (stopping ? undefined : fatal(error, 'proxy')),
+);
+
+async function startDataPlane(): Promise<void> {
+  await identity.start();
+  if (stopping) return;
+  notReady = 'opening listeners';
+  // Loaded only after the environment is known good, so that a misconfigured sidecar reports
+  // its variables first, whatever state the data-plane modules are in.
+  const [{ startInbound }, { startOutbound }, { fileDiscovery, staticDiscovery }] =
+    await Promise.all([
+      import('./inbound/index.ts'),
+      import('./outbound/index.ts'),
+      import('./discovery/index.ts'),
+    ]);
+  // Until the destination service exists, endpoints come from a file (or there are none).
+  discovery = env.staticEndpointsPath
+    ? fileDiscovery(env.staticEndpointsPath)
+    : staticDiscovery({});
+  if (env.destinationAddr) log.info('destination client not built yet; using static endpoints');
+  const inbound = await startInbound({
+    listen: env.inboundListen,
+    app: env.app,
+    appProtocol: env.appProtocol,
+    identity,
+    defaultPolicy: env.inboundDefaultPolicy,
+    external: env.external,
+    registry,
+    logger: logger.component('inbound'),
+    connectTimeoutMs: env.inboundConnectTimeoutMs,
+  });
+  listeners.inbound = inbound;
+  log.info({ address: addressOf(inbound) }, 'inbound listening');
+  const outbound = await startOutbound({
+    listen: env.outboundListen,
+    identity,
+    discovery,
+    registry,
+    logger: logger.component('outbound'),
+    connectTimeoutMs: env.outboundConnectTimeoutMs,
+  });
+  listeners.outbound = outbound;
+  log.info({ address: addressOf(outbound) }, 'outbound listening');
+}
+
+function shutdown(reason: string): void {
+  if (stopping) {
+    if (reason === 'admin request') return;
+    log.warn({ reason }, 'second signal during shutdown, exiting now');
+    process.exit(1);
+  }
+  stopping = true;
+  notReady = 'shutting down';
+  log.info({ reason, grace_period_ms: env.shutdownGracePeriodMs }, 'shutting down');
+  identity.stop();
+  const deadline = setTimeout(() => {
+    log.warn('shutdown grace period elapsed with requests still in flight; exiting');
+    process.exit(0);
+  }, env.shutdownGracePeriodMs);
+  void startup
+    .then(() => Promise.all([listeners.inbound?.close(), listeners.outbound?.close()]))
+    .then(() => admin.close())
+    .then(
+      () => {
+        clearTimeout(deadline);
+        log.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+}
+
+/** What `GET /config` shows: the policy and endpoints in force now. */
+function currentConfig(): unknown {
+  const credentials = identity.credentials();
+  return {
+    service: env.service,
+    identity: {
+      name: identity.identity,
+      serial: credentials?.serial ?? null,
+      validUntil: credentials?.validUntil ?? null,
+    },
+    inbound: {
+      listen: listeners.inbound ? addressOf(listeners.inbound) : formatHostPort(env.inboundListen),
+      app: formatHostPort(env.app),
+      appProtocol: env.appProtocol,
+      defaultPolicy: env.inboundDefaultPolicy,
+      external: env.external,
+    },
+    outbound: {
+      listen: listeners.outbound
+        ? addressOf(listeners.outbound)
+        : formatHostPort(env.outboundListen),
+      endpointsSource: env.staticEndpointsPath ?? null,
+      endpoints: Object.fromEntries(
+        (discovery?.services() ?? []).map((s: string) => [s, discovery?.resolve(s) ?? []]),
+      ),
+    },
+  };
+}
+
+function addressOf(listener: Listener): string {
+  return formatHostPort({ host: listener.address.address, port: listener.address.port });
+}
+
+function readEnvOrExit(): ProxyEnv {
+  try {
+    return readProxyEnv(process.env);
+  } catch (error) {
+    if (!(error instanceof ProxyEnvError)) throw error;
+    // The one line log collectors keep, in the format asked for when that much is readable …
+    const boot = createProxyLogger({
+      service: process.env.FUSION_PROXY_SERVICE?.trim() || 'fusion-proxy',
+      filter: DEFAULT_LOG_FILTER,
+      format: parseLogFormat(process.env.LINKERD2_PROXY_LOG_FORMAT ?? '') ?? 'plain',
+    });
+    boot
+      .component('main')
+      .fatal(
+        { variables: error.problems.map((p) => p.variable) },
+        `proxy environment is invalid: ${error.problems.map((p) => p.message).join('; ')}`,
+      );
+    // … and the same report for a person reading the terminal.
+    process.stderr.write(`fusion-proxy cannot start: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+function fatal(error: unknown, part: string): never {
+  log.fatal({ err: error }, `${part} cannot start: ${(error as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,101 @@
+/**
+ * Sends a request to a peer proxy as a stream of the endpoint's shared HTTP/2 session, and
+ * returns the response as it arrives: headers at once, the body streamed, trailers (gRPC's
+ * `grpc-status`) when the stream ends. An HTTP/1.1 request from the app travels as HTTP/2 with
+ * `l5d-orig-proto: HTTP/1.1`, so the peer can speak HTTP/1.1 to its app again (Linkerd's
+ * upgrade); an HTTP/2 request (gRPC) goes as it is. The authority is the app's own, so the
+ * peer's app sees the name it was called by.
+ */
+import http2, { type ClientHttp2Session, type OutgoingHttpHeaders } from 'node:http2';
+import { finished } from 'node:stream';
+import { asProxyError, ProxyError } from '../errors/proxy-error.ts';
+import {
+  forwardableHeaders,
+  type HeaderMap,
+  type HttpHandler,
+  ORIG_PROTO_HEADER,
+  type ProxyRequest,
+  type ProxyResponse,
+} from '../http/message.ts';
+
+export interface SessionSource {
+  session(): ClientHttp2Session | Promise<ClientHttp2Session>;
+}
+
+export function forwardOverH2(sessions: SessionSource): HttpHandler {
+  return (request) => {
+    const session = sessions.session();
+    return session instanceof Promise
+      ? session.then((ready) => send(ready, request))
+      : send(session, request);
+  };
+}
+
+function send(session: ClientHttp2Session, request: ProxyRequest): Promise<ProxyResponse> {
+  return new Promise((resolve, reject) => {
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = session.request(requestHeaders(request), { endStream: request.body === null });
+    } catch (error) {
+      reject(asProxyError(error));
+      return;
+    }
+    let trailers: HeaderMap | undefined;
+    let ended = false;
+    let settleTrailers!: { resolve(t: HeaderMap | undefined): void; reject(e: Error): void };
+    const trailersPromise = new Promise<HeaderMap | undefined>((resolve, reject) => {
+      settleTrailers = { resolve, reject };
+    });
+    // Whoever reads the trailers sees a failure; nobody reading them must not crash the process.
+    trailersPromise.catch(() => {});
+    const failed = (error: ProxyError) => {
+      reject(error);
+      settleTrailers.reject(error);
+    };
+
+    stream.once('response', (headers) => {
+      resolve({
+        status: Number(headers[':status']),
+        headers: forwardableHeaders(headers),
+        body: stream,
+        trailers: trailersPromise,
+      });
+    });
+    stream.once('trailers', (received) => {
+      trailers = forwardableHeaders(received);
+    });
+    stream.once('end', () => {
+      ended = true;
+      settleTrailers.resolve(trailers);
+    });
+    stream.on('error', (error) => failed(asProxyError(error)));
+    stream.once('close', () => {
+      if (ended) return;
+      const code = stream.rstCode ?? http2.constants.NGHTTP2_NO_ERROR;
+      failed(new ProxyError('RESET', `the peer stream closed before its end (code ${code})`));
+    });
+
+    if (request.body) {
+      const body = request.body;
+      body.pipe(stream);
+      // The app gave up on its request: cancel ours rather than leave the peer waiting.
+      finished(body, (error) => {
+        if (error && !stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
+      });
+    }
+  });
+}
+
+function requestHeaders(request: ProxyRequest): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {
+    ':method': request.method,
+    ':authority': request.authority,
+    ':path': request.path,
+  };
+  for (const name in request.headers) {
+    // Only this proxy says what the app spoke.
+    if (name !== ORIG_PROTO_HEADER) headers[name] = request.headers[name];
+  }
+  if (request.ctx.originalVersion === 'HTTP/1.1') headers[ORIG_PROTO_HEADER] = 'HTTP/1.1';
+  return headers;
+}

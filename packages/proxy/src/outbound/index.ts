@@ -1,0 +1,89 @@
+/**
+ * The outbound proxy: the app's own calls to other services, over mesh mTLS to their proxies.
+ * Stacks are built per target, never per request — an endpoint stack when discovery names an
+ * endpoint, a balancer the first time a service is called — and shared by every request after.
+ */
+import type { AddressInfo } from 'node:net';
+import type { IdentityClient } from '@fusion/identity-client';
+import type { Logger, Registry } from '@fusion/telemetry';
+import { balance } from '../balance/index.ts';
+import type { Discovery } from '../discovery/index.ts';
+import type { ProxyError } from '../errors/proxy-error.ts';
+import { rescueLayer } from '../errors/rescue.ts';
+import { stack } from '../stack/stack.ts';
+import { connectToEndpoint, type HttpMetrics, recordEndpointMetrics } from './endpoint.ts';
+import { listen } from './listener.ts';
+import { logical } from './logical.ts';
+import { outboundMetrics } from './metrics.ts';
+import { type Backoff, DEFAULT_OUTBOUND_BACKOFF } from './session-pool.ts';
+
+export interface OutboundOptions {
+  /** Loopback address for the app; port 0 picks one. */
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly identity: IdentityClient;
+  readonly discovery: Discovery;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  /** `LINKERD2_PROXY_OUTBOUND_CONNECT_TIMEOUT`; default 1 s. */
+  readonly connectTimeoutMs?: number;
+  /** `LINKERD2_PROXY_OUTBOUND_CONNECT_EXP_BACKOFF_*`; default 100 ms to 60 s, jitter 0.1. */
+  readonly reconnectBackoff?: Partial<Backoff>;
+  /** The request metrics to write; by default the registry's (shared with inbound if there). */
+  readonly httpMetrics?: HttpMetrics;
+}
+
+export interface Outbound {
+  readonly address: AddressInfo;
+  /** Stops accepting, lets in-flight requests finish, then closes every mesh session. */
+  close(): Promise<void>;
+}
+
+export async function startOutbound(options: OutboundOptions): Promise<Outbound> {
+  const logger = options.logger.child({ component: 'outbound' });
+  const metrics = outboundMetrics(options.registry, options.httpMetrics);
+  const shutdown = new AbortController();
+  const connect = connectToEndpoint({
+    identity: options.identity,
+    connectTimeoutMs: options.connectTimeoutMs ?? 1_000,
+    backoff: { ...DEFAULT_OUTBOUND_BACKOFF, ...options.reconnectBackoff },
+    logger,
+    onConnectError: (error, target) => {
+      if (error.code === 'PEER_IDENTITY_MISMATCH') {
+        metrics.identityMismatch.labels(target.identity ?? '').inc();
+      }
+    },
+  });
+
+  const onError = (error: ProxyError) => {
+    metrics.errors.labels(error.code).inc();
+    logger.debug({ code: error.code, reason: error.message }, 'outbound request failed');
+  };
+
+  // Bottom-up, the way a request is refined: the last push sees it first.
+  const handler = stack(connect) // one long-lived mTLS h2 session per endpoint; peer identity checked
+    .push(recordEndpointMetrics(metrics.http)) // per endpoint: server_id is the replica chosen
+    .push(balance()) // per service: p2c over peak-EWMA; endpoints whose connect failed are skipped
+    .push(logical(options.discovery, shutdown.signal)) // authority → service; balancers built once
+    .push(rescueLayer({ onError })) // outermost: an error from any layer becomes a response
+    .build();
+
+  const listener = await listen(handler, options.listen);
+  logger.info({ address: listener.address }, 'outbound listening');
+  return {
+    address: listener.address,
+    close: async () => {
+      await listener.close();
+      shutdown.abort();
+    },
+  };
+}
+
+export { ORIG_PROTO_HEADER } from '../http/message.ts';
+export type { EndpointConnectOptions } from './endpoint.ts';
+export { connectToEndpoint, recordEndpointMetrics } from './endpoint.ts';
+export type { Listener } from './listener.ts';
+export { listen } from './listener.ts';
+export { logical } from './logical.ts';
+export type { Backoff } from './session-pool.ts';
+export { DEFAULT_OUTBOUND_BACKOFF } from './session-pool.ts';
+export type { HttpMetrics };

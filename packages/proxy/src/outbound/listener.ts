@@ -1,0 +1,98 @@
+/**
+ * The outbound listener: cleartext, on loopback, for this proxy's own app only. It speaks
+ * HTTP/1.1 (Host-addressed, or absolute-form as an HTTP proxy) and HTTP/2 with prior knowledge
+ * (h2c, what gRPC clients send) on the same port. Node 20's `http2.createServer` cannot serve
+ * both (its `allowHTTP1` works only over TLS), so each connection's first bytes are read to see
+ * whether they open with the HTTP/2 preface, then the socket goes to the matching server.
+ */
+import http from 'node:http';
+import http2 from 'node:http2';
+import net, { type AddressInfo, type Socket } from 'node:net';
+import type { HttpHandler } from '../http/message.ts';
+import { type ConnectionFacts, serve } from '../http/serve.ts';
+
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+/** Linkerd's protocol-detection timeout. */
+const DETECT_TIMEOUT_MS = 10_000;
+/** The app's own traffic, over loopback: no mesh TLS and no peer identity. */
+const APP_FACTS: ConnectionFacts = { clientId: undefined, tls: false };
+
+export interface Listener {
+  readonly address: AddressInfo;
+  /** Stops accepting; in-flight requests get `graceMs` to finish before sockets are cut. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function listen(
+  handler: HttpHandler,
+  at: { readonly host: string; readonly port: number },
+): Promise<Listener> {
+  const onRequest = serve(handler, () => APP_FACTS);
+  // No request timeout: a long download or a streaming call is the app's business.
+  const h1 = http.createServer({ requestTimeout: 0 }, onRequest);
+  // Node starts tracking HTTP/1 connections (idle ones to close, headers timeouts) when a
+  // server starts listening; this one never does, since the detector hands it its sockets.
+  h1.emit('listening');
+  const h2 = http2.createServer(onRequest);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on('session', (session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  const sockets = new Set<Socket>();
+  // Small writes (headers, gRPC frames) must not wait on Nagle for the peer's delayed ACK.
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    detect(socket, h1, h2);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(at.port, at.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    address: server.address() as AddressInfo,
+    close: async (graceMs = 5_000) => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const session of sessions) session.close();
+      // Closes idle HTTP/1 connections and stops the tracking; busy ones go idle as their
+      // responses end, and are closed as soon as they do.
+      h1.close();
+      const idle = setInterval(() => h1.closeIdleConnections(), 50);
+      const cut = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+      }, graceMs);
+      await closed;
+      clearInterval(idle);
+      clearTimeout(cut);
+    },
+  };
+}
+
+function detect(socket: Socket, h1: http.Server, h2: http2.Http2Server): void {
+  let seen: Buffer = Buffer.alloc(0);
+  const onData = (chunk: Buffer) => {
+    seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
+    const n = Math.min(seen.length, H2_PREFACE.length);
+    const h2Like = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+    if (h2Like && seen.length < H2_PREFACE.length) return; // could still be either
+    socket.off('data', onData).off('error', onError).off('timeout', onTimeout).setTimeout(0);
+    socket.pause();
+    socket.unshift(seen);
+    if (h2Like) {
+      // The session reads what is already buffered on the socket before its own reads.
+      h2.emit('connection', socket);
+    } else {
+      h1.emit('connection', socket);
+      // The HTTP/1 parser takes buffered bytes only through 'data', which needs the flow on.
+      socket.resume();
+    }
+  };
+  const onError = () => socket.destroy();
+  const onTimeout = () => socket.destroy();
+  socket.on('data', onData).on('error', onError).on('timeout', onTimeout);
+  socket.setTimeout(DETECT_TIMEOUT_MS);
+}

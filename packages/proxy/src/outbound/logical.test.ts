@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { describe, it } from 'node:test';
+import type { Balancer, BalanceTarget, NewBalancer } from '../balance/index.ts';
+import type { Discovery, Endpoint } from '../discovery/index.ts';
+import type { ProxyError } from '../errors/proxy-error.ts';
+import { emptyResponse, type ProxyRequest } from '../http/message.ts';
+import { logical } from './logical.ts';
+
+/** Discovery the test edits, announcing each change as the file-based one does. */
+class EditableDiscovery extends EventEmitter<{ change: [string] }> implements Discovery {
+  readonly table = new Map<string, Endpoint[]>();
+  resolve = (service: string) => this.table.get(service);
+  services = () => [...this.table.keys()];
+  set(service: string, endpoints: Endpoint[] | undefined) {
+    if (endpoints) this.table.set(service, endpoints);
+    else this.table.delete(service);
+    this.emit('change', service);
+  }
+}
+
+/** Balancers that answer with their service's name and record what happens to them. */
+function fakeBalancers() {
+  const built: BalanceTarget[] = [];
+  const updates: [string, number][] = [];
+  const closed: string[] = [];
+  const newBalancer: NewBalancer = (target): Balancer => {
+    built.push(target);
+    return {
+      handle: async () => emptyResponse(200, { 'x-service': target.service }),
+      update: (endpoints) => updates.push([target.service, endpoints.length]),
+      snapshot: () => [],
+      close: () => closed.push(target.service),
+    };
+  };
+  return { newBalancer, built, updates, closed };
+}
+
+const to = (authority: string) => ({ authority }) as ProxyRequest;
+const endpoint = (port: number): Endpoint => ({ address: `10.0.0.1:${port}`, identity: 'x' });
+
+describe('logical', () => {
+  it('builds one balancer per service, whatever the spelling of its authority', async () => {
+    const discovery = new EditableDiscovery();
+    discovery.table.set('identity', [endpoint(1)]);
+    const fake = fakeBalancers();
+    const handler = logical(discovery, new AbortController().signal)(fake.newBalancer);
+    for (const authority of ['identity', 'identity:8002', 'identity.default.svc.cluster.local']) {
+      for (let i = 0; i < 3; i++) {
+        assert.equal((await handler(to(authority))).headers['x-service'], 'identity');
+      }
+    }
+    assert.deepEqual(fake.built, [{ service: 'identity', endpoints: [endpoint(1)] }]);
+  });
+
+  it('refuses an unknown service with UNKNOWN_SERVICE and builds nothing', async () => {
+    const fake = fakeBalancers();
+    const handler = logical(
+      new EditableDiscovery(),
+      new AbortController().signal,
+    )(fake.newBalancer);
+    await assert.rejects(handler(to('nosuch:80')), (error: ProxyError) => {
+      assert.equal(error.code, 'UNKNOWN_SERVICE');
+      assert.equal(error.status, 503);
+      return true;
+    });
+    assert.equal(fake.built.length, 0);
+  });
+
+  it('follows discovery: updates in place, and forgets a service that disappears', async () => {
+    const discovery = new EditableDiscovery();
+    discovery.set('identity', [endpoint(1)]);
+    const fake = fakeBalancers();
+    const handler = logical(discovery, new AbortController().signal)(fake.newBalancer);
+    await handler(to('identity:80'));
+    discovery.set('identity', [endpoint(1), endpoint(2)]);
+    discovery.set('vision', [endpoint(3)]); // never called: nothing to update
+    assert.deepEqual(fake.updates, [['identity', 2]]);
+
+    discovery.set('identity', undefined);
+    assert.deepEqual(fake.closed, ['identity']);
+    await assert.rejects(handler(to('identity:80')), /UNKNOWN_SERVICE|no service named/);
+
+    discovery.set('identity', [endpoint(4)]);
+    await handler(to('identity:80'));
+    assert.deepEqual(fake.built.at(-1), { service: 'identity', endpoints: [endpoint(4)] });
+  });
+
+  it('closes every balancer and stops listening when the signal aborts', async () => {
+    const discovery = new EditableDiscovery();
+    discovery.set('a', [endpoint(1)]);
+    discovery.set('b', [endpoint(2)]);
+    const fake = fakeBalancers();
+    const shutdown = new AbortController();
+    const handler = logical(discovery, shutdown.signal)(fake.newBalancer);
+    await handler(to('a'));
+    await handler(to('b'));
+    shutdown.abort();
+    assert.deepEqual(fake.closed.sort(), ['a', 'b']);
+    assert.equal(discovery.listenerCount('change'), 0);
+    await assert.rejects(handler(to('a')), /FAIL_FAST|shutting down/);
+  });
+});
