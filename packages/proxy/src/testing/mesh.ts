@@ -21,6 +21,8 @@ export interface TestMesh {
   readonly anchorsPem: string;
   /** A workload of `service` with its first certificate in hand. */
   workload(service: string, options?: { lifetimeMs?: number }): Promise<TestWorkload>;
+  /** Linkerd's identity variables for a proxy process of `service` (its token written 0600). */
+  identityEnv(service: string): Promise<Record<string, string>>;
   close(): Promise<void>;
 }
 
@@ -40,13 +42,19 @@ export async function startTestMesh(options: { lifetimeMs?: number } = {}): Prom
     logger: quietLogger(),
   });
   const clients: IdentityClient[] = [];
+  const writeToken = async (service: string) => {
+    const tokenFile = join(tokens, `${service}.jwt`);
+    writeFileSync(tokenFile, Buffer.from(await pki.token(pki.identity(service)), 'base64'), {
+      mode: 0o600,
+    });
+    return tokenFile;
+  };
   return {
     trustDomain: pki.trustDomain,
     anchorsPem: pki.anchor.certPem,
     async workload(service) {
       const identity = pki.identity(service);
-      const tokenFile = join(tokens, `${service}.jwt`);
-      writeFileSync(tokenFile, Buffer.from(await pki.token(identity), 'base64'), { mode: 0o600 });
+      const tokenFile = await writeToken(service);
       const client = new IdentityClient({
         identity: identity.name,
         tokenFile,
@@ -58,6 +66,15 @@ export async function startTestMesh(options: { lifetimeMs?: number } = {}): Prom
       await client.start();
       clients.push(client);
       return { service, identity: identity.name, client };
+    },
+    async identityEnv(service) {
+      return {
+        LINKERD2_PROXY_IDENTITY_LOCAL_NAME: pki.identity(service).name,
+        LINKERD2_PROXY_IDENTITY_TOKEN_FILE: await writeToken(service),
+        LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS: pki.anchor.certPem,
+        LINKERD2_PROXY_IDENTITY_SVC_ADDR: `127.0.0.1:${identityService.address.port}`,
+        LINKERD2_PROXY_IDENTITY_SVC_NAME: identityService.serverIdentity.name,
+      };
     },
     async close() {
       for (const client of clients) client.stop();
