@@ -22,6 +22,7 @@ const entryPoints = {
   'cli/main': 'packages/cli/src/main.ts',
   'cli/infra/postgres-main': 'packages/cli/src/infra/postgres-main.ts',
   'control-plane/main': 'packages/control-plane/src/main.ts',
+  'proxy/main': 'packages/proxy/src/main.ts',
   ...Object.fromEntries(
     readdirSync(join(root, 'services')).map((name) => [
       `services/${name}/main`,

@@ -39,6 +39,11 @@ export const programs = {
       ? import.meta.resolve('@fusion/control-plane/main')
       : new URL('../control-plane/main.js', import.meta.url),
   ),
+  proxy: fileURLToPath(
+    ext === '.ts'
+      ? import.meta.resolve('@fusion/proxy/main')
+      : new URL('../proxy/main.js', import.meta.url),
+  ),
 };
 
 /** The tsx loader, as a URL node's `--import` accepts whatever the working directory. */

@@ -143,7 +143,7 @@ test('a minimal file gets every default', () => {
         embeddedMaxConnections: 32,
       },
     },
-    controlPlane: { identityPort: 8080, adminPort: 9990 },
+    controlPlane: { identityPort: 8080, destinationPort: 8086, adminPort: 9990 },
     logging: { level: 'info' },
     trafficPolicies: [],
     circuitBreakers: [],

@@ -62,6 +62,8 @@ export interface PostgresSettings {
 export interface ControlPlaneSettings {
   /** The identity service (certificate authority), TLS (Linkerd's identity port: 8080). */
   readonly identityPort: number;
+  /** The destination service: discovery and policy for proxies, mTLS (Linkerd's 8086). */
+  readonly destinationPort: number;
   /** The control plane's admin listener: /ready, /live, /metrics (Linkerd's 9990). */
   readonly adminPort: number;
 }

@@ -23,12 +23,17 @@ export type {
   MeshClientOptions,
   MeshErrorCode,
   MeshRequestInit,
+  WhoamiHop,
 } from './mesh/index.ts';
 export {
+  CLIENT_ID_HEADER,
   createMeshClient,
   DEFAULT_MESH_TIMEOUT_MS,
   MeshError,
+  PROXY_ERROR_HEADER,
   UnknownServiceError,
+  WHOAMI_PATH,
+  whoamiRoute,
 } from './mesh/index.ts';
 export type {
   ReadinessCheck,

@@ -1,5 +1,5 @@
 /** ai-kernel: central AI orchestration. Built on the service kit; see README.md. */
-import { runService } from '@fusion/service-kit';
+import { runService, whoamiRoute } from '@fusion/service-kit';
 import pkg from '../package.json' with { type: 'json' };
 
-await runService({ name: 'ai-kernel', version: pkg.version });
+await runService({ name: 'ai-kernel', version: pkg.version, routes: whoamiRoute('identity') });

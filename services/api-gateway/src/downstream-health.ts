@@ -4,7 +4,12 @@
  * what is broken. The supervisor must not use it as the gateway's own liveness (that is /ready,
  * which does not look downstream): one dead service must not get the gateway restarted.
  */
-import type { MeshClient, ServiceApp, ServiceContext } from '@fusion/service-kit';
+import {
+  type MeshClient,
+  PROXY_ERROR_HEADER,
+  type ServiceApp,
+  type ServiceContext,
+} from '@fusion/service-kit';
 
 export type DownstreamStatus =
   | { readonly status: 'up'; readonly latencyMs: number }
@@ -55,7 +60,14 @@ async function probe(mesh: MeshClient, name: string, timeoutMs: number): Promise
     const res = await mesh.fetch(name, '/health', { timeoutMs });
     // Read the body so the connection goes back to the pool.
     await res.arrayBuffer();
-    if (!res.ok) return { status: 'down', error: `HTTP ${res.status}` };
+    if (!res.ok) {
+      // A sidecar that could not reach the service says why; that beats a bare status.
+      const reason = res.headers.get(PROXY_ERROR_HEADER);
+      return {
+        status: 'down',
+        error: reason ? `HTTP ${res.status}: ${reason}` : `HTTP ${res.status}`,
+      };
+    }
     return { status: 'up', latencyMs: Math.round((performance.now() - started) * 10) / 10 };
   } catch (error) {
     return { status: 'down', error: (error as Error).message };

@@ -5,7 +5,12 @@
  */
 import type { Command } from 'commander';
 import { resolvePaths } from '../paths.ts';
-import { readState, runningSupervisor, type SupervisorState } from '../supervisor/index.ts';
+import {
+  readState,
+  runningSupervisor,
+  type SidecarAddresses,
+  type SupervisorState,
+} from '../supervisor/index.ts';
 import { listeningAddresses } from '../system/index.ts';
 
 export const NOT_RUNNING_EXIT = 3;
@@ -27,6 +32,8 @@ export interface ComponentReport {
   readonly pid: number | null;
   /** Addresses fusion.yaml gives it. */
   readonly addresses: readonly string[];
+  /** For a sidecar: its inbound, outbound and admin listeners and its app's address. */
+  readonly sidecar?: SidecarAddresses;
   /** Every TCP address the process listens on now (from /proc; null where unknown). */
   readonly listening: readonly string[] | null;
   readonly uptimeSeconds: number | null;
@@ -64,6 +71,7 @@ export function statusReport(stateDir: string, now = Date.now()): StatusReport {
         name: c.name,
         tier: c.tier,
         ...(c.service ? { service: c.service } : {}),
+        ...(c.sidecar ? { sidecar: c.sidecar } : {}),
         state: c.state,
         pid: c.pid ?? null,
         addresses: c.addresses,

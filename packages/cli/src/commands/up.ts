@@ -23,6 +23,8 @@ import {
   type ComponentSpec,
   ConsoleView,
   LogSink,
+  type Plan,
+  type PlanInputs,
   readState,
   removePidFile,
   runningSupervisor,
@@ -68,7 +70,7 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
     return 1;
   }
 
-  const plan = buildPlan({
+  const plan = planOrReport({
     config,
     baseDir: paths.baseDir,
     stateDir: paths.stateDir,
@@ -77,10 +79,12 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
     tsxImport,
     postgresEntry: programs.postgres,
     controlPlaneEntry: programs.controlPlane,
+    proxyEntry: programs.proxy,
     configPath: paths.configPath,
     pkiDir: pki.dir,
     trustAnchorsPem: readText(pki.anchors),
   });
+  if (!plan) return 1;
   const busy = await busyAddresses(plan.components);
   if (busy.length > 0) {
     for (const line of busy) console.error(`fusion up: ${line}`);
@@ -135,6 +139,16 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
   await logs.close();
   view.message('stopped');
   return exitCode;
+}
+
+/** The plan, or undefined after saying why fusion.yaml cannot be run as written. */
+function planOrReport(inputs: PlanInputs): Plan | undefined {
+  try {
+    return buildPlan(inputs);
+  } catch (error) {
+    console.error(`fusion up: ${(error as Error).message}`);
+    return undefined;
+  }
 }
 
 /** Mints every workload's token now, and again every quarter of a token's lifetime. */

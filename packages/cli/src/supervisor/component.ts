@@ -89,6 +89,7 @@ export class Component extends EventEmitter {
       name: this.spec.name,
       tier: this.spec.tier,
       ...(this.spec.service ? { service: this.spec.service } : {}),
+      ...(this.spec.sidecar ? { sidecar: this.spec.sidecar } : {}),
       state: this.state,
       ...(this.child?.pid && this.isRunning() ? { pid: this.child.pid } : {}),
       addresses,

@@ -8,6 +8,13 @@ export { LogSink, toRecord } from './log-sink.ts';
 export type { ComponentSpec, Plan, PlanInputs, Readiness, Tier } from './plan.ts';
 export { buildPlan, orderByDependencies, replicaHost, TIERS } from './plan.ts';
 export { probe, waitUntilReady } from './readiness.ts';
+export type { SidecarAddresses } from './sidecar.ts';
+export {
+  ADMIN_PORT_OFFSET,
+  APP_PORT_OFFSET,
+  OUTBOUND_PORT_OFFSET,
+  sidecarName,
+} from './sidecar.ts';
 export type {
   ComponentState,
   ComponentStatus,

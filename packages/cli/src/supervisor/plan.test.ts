@@ -23,6 +23,7 @@ function inputs(cfg: FusionConfig, env: Record<string, string> = {}): PlanInputs
     tsxImport: 'file:///tsx/index.mjs',
     postgresEntry: '/repo/postgres-main.ts',
     controlPlaneEntry: '/repo/control-plane/main.ts',
+    proxyEntry: '/repo/proxy/main.ts',
     configPath: '/repo/fusion.yaml',
     pkiDir: '/repo/.fusion/pki',
     trustAnchorsPem: '-----BEGIN CERTIFICATE-----\n…',
@@ -44,7 +45,40 @@ describe('buildPlan on the real fusion.yaml', () => {
     assert.equal(names.at(-1), 'api-gateway');
     assert.ok(names.indexOf('identity') < names.indexOf('ai-kernel'));
     assert.ok(names.indexOf('ai-kernel') < names.indexOf('cv-engine'));
-    assert.equal(names.length, 11);
+    // postgres, control plane, and nine services each behind its sidecar.
+    assert.equal(names.length, 2 + 9 * 2);
+  });
+
+  test('every app starts after its own sidecar, which owns the published port', () => {
+    for (const service of plan.components.filter((c) => c.tier === 'services')) {
+      if (service.name.endsWith('-proxy')) continue;
+      const sidecar = plan.components.find((c) => c.name === `${service.name}-proxy`)!;
+      assert.ok(service.dependsOn.includes(sidecar.name), service.name);
+      assert.ok(names.indexOf(sidecar.name) < names.indexOf(service.name));
+    }
+    const kernel = plan.components.find((c) => c.name === 'ai-kernel-proxy')!;
+    assert.deepEqual(kernel.sidecar, {
+      inbound: '127.0.0.1:8001',
+      outbound: '127.0.0.1:28001',
+      admin: '127.0.0.1:29001',
+      app: '127.0.0.1:18001',
+    });
+    assert.deepEqual(kernel.args, ['--import', 'file:///tsx/index.mjs', '/repo/proxy/main.ts']);
+    assert.equal(
+      kernel.readiness.kind === 'http' && kernel.readiness.url,
+      'http://127.0.0.1:29001/ready',
+    );
+    assert.equal(kernel.env.LINKERD2_PROXY_INBOUND_LISTEN_ADDR, '127.0.0.1:8001');
+    assert.equal(kernel.env.FUSION_PROXY_APP_ADDR, '127.0.0.1:18001');
+    assert.equal(kernel.env.LINKERD2_PROXY_INBOUND_DEFAULT_POLICY, 'all-authenticated');
+    assert.equal(kernel.env.LINKERD2_PROXY_DESTINATION_SVC_ADDR, '127.0.0.1:8086');
+    assert.equal(
+      kernel.env.LINKERD2_PROXY_DESTINATION_SVC_NAME,
+      'destination.fusion.serviceaccount.identity.cluster.local',
+    );
+    assert.equal(kernel.env.FUSION_PROXY_EXTERNAL, 'false');
+    const gateway = plan.components.find((c) => c.name === 'api-gateway-proxy')!;
+    assert.equal(gateway.env.FUSION_PROXY_EXTERNAL, 'true');
   });
 
   test('the control plane gets the config, the PKI and its two listeners', () => {
@@ -53,18 +87,22 @@ describe('buildPlan on the real fusion.yaml', () => {
     assert.equal(cp.env.FUSION_CONFIG, '/repo/fusion.yaml');
     assert.equal(cp.env.FUSION_PKI_DIR, '/repo/.fusion/pki');
     assert.equal(cp.env.FUSION_IDENTITY_LISTEN_ADDR, '127.0.0.1:8080');
+    assert.equal(cp.env.FUSION_DESTINATION_LISTEN_ADDR, '127.0.0.1:8086');
     assert.equal(cp.env.FUSION_CONTROL_PLANE_ADMIN_ADDR, '127.0.0.1:9990');
     assert.equal(cp.readiness.kind === 'http' && cp.readiness.url, 'http://127.0.0.1:9990/ready');
   });
 
-  test('every workload gets Linkerd’s identity variables and its own token file', () => {
-    const kernel = plan.components.find((c) => c.name === 'ai-kernel')!;
+  test('every sidecar gets Linkerd’s identity variables and its own token file; apps none', () => {
+    const kernel = plan.components.find((c) => c.name === 'ai-kernel-proxy')!;
     assert.equal(kernel.identity, 'ai-kernel.default.serviceaccount.identity.cluster.local');
     assert.equal(kernel.env.LINKERD2_PROXY_IDENTITY_LOCAL_NAME, kernel.identity);
     assert.equal(
       kernel.env.LINKERD2_PROXY_IDENTITY_TOKEN_FILE,
-      '/repo/.fusion/run/tokens/ai-kernel.jwt',
+      '/repo/.fusion/run/tokens/ai-kernel-proxy.jwt',
     );
+    const app = plan.components.find((c) => c.name === 'ai-kernel')!;
+    assert.equal(app.identity, undefined);
+    assert.equal(app.env.LINKERD2_PROXY_IDENTITY_TOKEN_FILE, undefined);
     assert.equal(kernel.env.LINKERD2_PROXY_IDENTITY_SVC_ADDR, '127.0.0.1:8080');
     assert.equal(
       kernel.env.LINKERD2_PROXY_IDENTITY_SVC_NAME,
@@ -95,18 +133,17 @@ describe('buildPlan on the real fusion.yaml', () => {
       'file:///tsx/index.mjs',
       '/repo/services/identity/src/main.ts',
     ]);
-    assert.equal(identity.env.PORT, '8002');
+    assert.equal(identity.env.PORT, '18002');
     assert.equal(identity.env.HOST, '127.0.0.1');
     assert.equal(identity.env.DATABASE_URL, plan.databaseUrl);
     assert.equal(identity.env.LOG_LEVEL, 'info');
     assert.deepEqual(identity.readiness, {
       kind: 'http',
-      url: 'http://127.0.0.1:8002/ready',
+      url: 'http://127.0.0.1:18002/ready',
       timeoutMs: 60_000,
     });
-    const endpoints = JSON.parse(identity.env.FUSION_MESH_ENDPOINTS!);
-    assert.equal(endpoints['ai-kernel'], 'http://127.0.0.1:8001');
-    assert.equal(Object.keys(endpoints).length, 9);
+    assert.equal(identity.env.FUSION_MESH_OUTBOUND, 'http://127.0.0.1:28002');
+    assert.equal(identity.env.FUSION_MESH_ENDPOINTS, undefined);
   });
 
   test('only data owners get DATABASE_URL; dependencies are passed on', () => {
@@ -140,22 +177,54 @@ services:
         .filter((c) => c.tier === 'services')
         .map((c) => [c.name, c.listen[0]!.host, c.listen[0]!.port]),
       [
-        ['api-0', '127.0.0.1', 9001],
-        ['api-1', '127.0.0.2', 9001],
-        ['api-2', '127.0.0.3', 9001],
-        ['web', '127.0.0.1', 9000],
+        ['api-0-proxy', '127.0.0.1', 9001],
+        ['api-0', '127.0.0.1', 19001],
+        ['api-1-proxy', '127.0.0.2', 9001],
+        ['api-1', '127.0.0.2', 19001],
+        ['api-2-proxy', '127.0.0.3', 9001],
+        ['api-2', '127.0.0.3', 19001],
+        ['web-proxy', '127.0.0.1', 9000],
+        ['web', '127.0.0.1', 19000],
       ],
     );
     const web = plan.components.at(-1)!;
-    assert.deepEqual(web.dependsOn, ['api-0', 'api-1', 'api-2']);
+    assert.deepEqual(web.dependsOn, ['web-proxy', 'api-0', 'api-1', 'api-2']);
     assert.equal(web.command, 'python3');
     assert.deepEqual(web.args, ['-m', 'http.server']);
     assert.equal(web.env.MODE, 'fast');
     assert.equal(plan.components.find((c) => c.name === 'api-1')!.env.HOST, '127.0.0.2');
+    const sidecar = plan.components.find((c) => c.name === 'api-1-proxy')!;
     assert.equal(
-      plan.components.find((c) => c.name === 'api-1')!.env.LINKERD2_PROXY_IDENTITY_TOKEN_FILE,
-      '/repo/.fusion/run/tokens/api-1.jwt',
+      sidecar.env.LINKERD2_PROXY_IDENTITY_TOKEN_FILE,
+      '/repo/.fusion/run/tokens/api-1-proxy.jwt',
     );
+    assert.equal(sidecar.env.FUSION_PROXY_INSTANCE, 'api-1');
+  });
+
+  test('a port without room for its sidecar, or two components on one address, is refused', () => {
+    const high = config(`version: 1
+services:
+  api: { port: 50000, entry: api.ts }
+`);
+    assert.throws(() => buildPlan(inputs(high)), /port 50000 leaves no room for its sidecar/);
+    const clash = config(`version: 1
+services:
+  api: { port: 9001, entry: api.ts }
+  web: { port: 19001, entry: web.ts }
+`);
+    assert.throws(
+      () => buildPlan(inputs(clash)),
+      /127\.0\.0\.1:19001 would be used by both api and web-proxy/,
+    );
+  });
+
+  test('grpc and http2 apps are spoken to as h2c by their sidecar', () => {
+    const cfg = config(`version: 1
+services:
+  rpc: { port: 9001, entry: rpc.ts, protocol: grpc }
+`);
+    const sidecar = buildPlan(inputs(cfg)).components.find((c) => c.name === 'rpc-proxy')!;
+    assert.equal(sidecar.env.FUSION_PROXY_APP_PROTOCOL, 'h2c');
   });
 
   test('orderByDependencies keeps file order among independent services', () => {

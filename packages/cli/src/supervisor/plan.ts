@@ -7,6 +7,15 @@ import { isAbsolute, join } from 'node:path';
 import type { FusionConfig, ServiceConfig } from '@fusion/mesh-types';
 import { CONTROL_PLANE_NAMESPACE, workloadIdentity } from '@fusion/pki';
 import { tokenFile } from '../identity/tokens.ts';
+import {
+  formatAddress,
+  type InstanceLayout,
+  instanceLayout,
+  type SidecarAddresses,
+  sidecarAddresses,
+  sidecarEnv,
+  sidecarName,
+} from './sidecar.ts';
 
 export type Tier = 'infrastructure' | 'control-plane' | 'observability' | 'services';
 
@@ -43,6 +52,8 @@ export interface ComponentSpec {
   readonly dependsOn: readonly string[];
   /** The mesh identity it gets a workload token for (in LINKERD2_PROXY_IDENTITY_TOKEN_FILE). */
   readonly identity?: string;
+  /** For a sidecar: its listeners and its app's address. */
+  readonly sidecar?: SidecarAddresses;
 }
 
 export interface PlanInputs {
@@ -60,6 +71,8 @@ export interface PlanInputs {
   readonly postgresEntry: string;
   /** Entry of the control-plane program. */
   readonly controlPlaneEntry: string;
+  /** Entry of the sidecar proxy program (fusion-proxy). */
+  readonly proxyEntry: string;
   /** Absolute path of fusion.yaml, handed to the control plane. */
   readonly configPath: string;
   /** The PKI directory and the trust anchor bundle workloads must trust. */
@@ -75,6 +88,8 @@ export interface Plan {
 }
 
 const LOOPBACK = '127.0.0.1';
+/** A sidecar is ready once it holds a certificate and has registered: seconds, not minutes. */
+const SIDECAR_READY_TIMEOUT_MS = 30_000;
 const EMBEDDED_PG_HOST = LOOPBACK;
 
 export function buildPlan(inputs: PlanInputs): Plan {
@@ -117,11 +132,13 @@ export function buildPlan(inputs: PlanInputs): Plan {
       FUSION_CONFIG: inputs.configPath,
       FUSION_PKI_DIR: inputs.pkiDir,
       FUSION_IDENTITY_LISTEN_ADDR: `${LOOPBACK}:${controlPlane.identityPort}`,
+      FUSION_DESTINATION_LISTEN_ADDR: `${LOOPBACK}:${controlPlane.destinationPort}`,
       FUSION_CONTROL_PLANE_ADMIN_ADDR: `${LOOPBACK}:${controlPlane.adminPort}`,
       LOG_LEVEL: config.logging.level,
     },
     listen: [
       { host: LOOPBACK, port: controlPlane.identityPort },
+      { host: LOOPBACK, port: controlPlane.destinationPort },
       { host: LOOPBACK, port: controlPlane.adminPort },
     ],
     readiness: {
@@ -131,38 +148,54 @@ export function buildPlan(inputs: PlanInputs): Plan {
     },
     dependsOn: [],
   });
-  const endpoints = JSON.stringify(
-    Object.fromEntries(services.map((s) => [s.name, `http://${replicaHost(0)}:${s.port}`])),
-  );
   for (const service of orderByDependencies(services)) {
-    const names = replicaNames(service);
     const identity = workloadIdentity(service.name, config.mesh.namespace, config.mesh.trustDomain);
-    names.forEach((name, index) => {
-      const host = replicaHost(index);
+    replicaNames(service).forEach((name, index) => {
+      const layout = instanceLayout(service, replicaHost(index));
+      const proxy = sidecarName(name);
+      // The sidecar first: the app starts once its sidecar holds a certificate and has
+      // registered, and at shutdown the app (a dependent) drains before its sidecar stops.
       components.push({
         identity: identity.name,
+        name: proxy,
+        service: service.name,
+        tier: 'services',
+        command: inputs.nodePath,
+        args: ['--import', inputs.tsxImport, inputs.proxyEntry],
+        env: {
+          ...sidecarEnv(config, service, name, layout),
+          ...identityEnv(identity.name, tokenFile(inputs.stateDir, proxy), inputs),
+        },
+        listen: [layout.inbound, layout.outbound, layout.admin],
+        readiness: {
+          kind: 'http',
+          url: `http://${formatAddress(layout.admin)}/ready`,
+          timeoutMs: SIDECAR_READY_TIMEOUT_MS,
+        },
+        dependsOn: [],
+        sidecar: sidecarAddresses(layout),
+      });
+      components.push({
         name,
         service: service.name,
         tier: 'services',
         ...startCommand(service, inputs),
-        env: {
-          ...serviceEnv(service, { host, endpoints, databaseUrl, inputs }),
-          ...identityEnv(identity.name, tokenFile(inputs.stateDir, name), inputs),
-          ...service.env,
-        },
-        listen: [{ host, port: service.port }],
+        env: { ...serviceEnv(service, { layout, databaseUrl, inputs }), ...service.env },
+        listen: [layout.app],
         readiness: {
           kind: 'http',
-          url: `http://${host}:${service.port}${service.readiness.path}`,
+          url: `http://${formatAddress(layout.app)}${service.readiness.path}`,
           timeoutMs: service.readiness.timeoutMs,
         },
         dependsOn: [
+          proxy,
           ...(service.database ? infrastructure : []),
           ...service.dependsOn.flatMap((dep) => replicaNames(requireService(config, dep))),
         ],
       });
     });
   }
+  refuseCollisions(components);
   return { components, databaseUrl, embeddedPostgres };
 }
 
@@ -199,16 +232,18 @@ function startCommand(service: ServiceConfig, inputs: PlanInputs) {
 
 function serviceEnv(
   service: ServiceConfig,
-  ctx: { host: string; endpoints: string; databaseUrl: string; inputs: PlanInputs },
+  ctx: { layout: InstanceLayout; databaseUrl: string; inputs: PlanInputs },
 ): Record<string, string> {
   const { config, env } = ctx.inputs;
   const result: Record<string, string> = {
     FUSION_SERVICE_NAME: service.name,
-    HOST: ctx.host,
-    PORT: String(service.port),
+    // The app's private port: only its sidecar (and the supervisor's probe) talk to it.
+    HOST: ctx.layout.app.host,
+    PORT: String(ctx.layout.app.port),
     LOG_LEVEL: config.logging.level,
     FUSION_DEPENDENCIES: service.dependsOn.join(','),
-    FUSION_MESH_ENDPOINTS: ctx.endpoints,
+    // Every call the app makes to another service goes through its sidecar.
+    FUSION_MESH_OUTBOUND: `http://${formatAddress(ctx.layout.outbound)}`,
   };
   if (service.database) result.DATABASE_URL = ctx.databaseUrl;
   if (env.REDIS_URL) result.REDIS_URL = env.REDIS_URL;
@@ -234,6 +269,31 @@ function identityEnv(
     LINKERD2_PROXY_IDENTITY_SVC_ADDR: `${LOOPBACK}:${config.controlPlane.identityPort}`,
     LINKERD2_PROXY_IDENTITY_SVC_NAME: identityService.name,
   };
+}
+
+/** Two components on one name or address would fail at start; say so before anything runs. */
+function refuseCollisions(components: readonly ComponentSpec[]): void {
+  const owners = new Map<string, string>();
+  const names = new Set<string>();
+  for (const component of components) {
+    if (names.has(component.name)) {
+      throw new Error(
+        `two components would be named '${component.name}' (a service's sidecar is <service>-proxy); rename the service in fusion.yaml`,
+      );
+    }
+    names.add(component.name);
+    for (const address of component.listen) {
+      const key = formatAddress(address);
+      const owner = owners.get(key);
+      if (owner !== undefined) {
+        throw new Error(
+          `${key} would be used by both ${owner} and ${component.name}; ` +
+            'change one of their ports in fusion.yaml (a sidecar uses its port + 10000, + 20000 and + 21000)',
+        );
+      }
+      owners.set(key, component.name);
+    }
+  }
 }
 
 /** Dependencies first; ties keep file order. The config package has already refused cycles. */

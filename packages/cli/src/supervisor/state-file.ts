@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { isAlive } from '../system/index.ts';
 import type { Tier } from './plan.ts';
+import type { SidecarAddresses } from './sidecar.ts';
 
 export type ComponentState =
   | 'pending'
@@ -26,6 +27,8 @@ export interface ComponentStatus {
   readonly pid?: number;
   /** Addresses from fusion.yaml, e.g. `127.0.0.1:8002`. */
   readonly addresses: readonly string[];
+  /** For a sidecar: its inbound, outbound and admin listeners and its app's address. */
+  readonly sidecar?: SidecarAddresses;
   /** When the current process started (ISO time). */
   readonly startedAt?: string;
   readonly restarts: number;

@@ -63,6 +63,11 @@ export function validateDocument(contents: Node | null, ctx: Context): FusionCon
           v.controlPlane?.identityPort,
         ),
         ...reserved(
+          'controlPlane.destination.port',
+          'the destination service',
+          v.controlPlane?.destinationPort,
+        ),
+        ...reserved(
           'controlPlane.adminPort',
           'the control-plane admin listener',
           v.controlPlane?.adminPort,

@@ -85,12 +85,18 @@ export const logging: Schema<LoggingSettings> = object({
 });
 
 export const DEFAULT_IDENTITY_PORT = 8080;
+export const DEFAULT_DESTINATION_PORT = 8086;
 export const DEFAULT_CONTROL_PLANE_ADMIN_PORT = 9990;
 
 export const controlPlane = transform(
   object({
     identity: section(object({ port: withDefault(int(1, 65535), DEFAULT_IDENTITY_PORT) })),
+    destination: section(object({ port: withDefault(int(1, 65535), DEFAULT_DESTINATION_PORT) })),
     adminPort: withDefault(int(1, 65535), DEFAULT_CONTROL_PLANE_ADMIN_PORT),
   }),
-  (c): ControlPlaneSettings => ({ identityPort: c.identity.port, adminPort: c.adminPort }),
+  (c): ControlPlaneSettings => ({
+    identityPort: c.identity.port,
+    destinationPort: c.destination.port,
+    adminPort: c.adminPort,
+  }),
 );

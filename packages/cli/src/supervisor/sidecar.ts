@@ -1,0 +1,111 @@
+/**
+ * Where a meshed instance's pieces listen, and the sidecar component that fronts it. Every
+ * instance has a loopback address of its own (127.0.0.N, replica N-1) — its "pod IP" — and on
+ * it the sidecar's inbound listener owns the service's published port, as Linkerd's proxy owns
+ * the pod's ports through iptables. The app, the outbound listener and the admin listener sit
+ * at fixed offsets from that port, so every address can be told from fusion.yaml alone.
+ */
+import type { FusionConfig, ServiceConfig } from '@fusion/mesh-types';
+import { CONTROL_PLANE_NAMESPACE, workloadIdentity } from '@fusion/pki';
+
+/** The app's private port: published port + 10000 (ai-kernel: 18001). */
+export const APP_PORT_OFFSET = 10_000;
+/** The sidecar's outbound listener, for the app's own calls: port + 20000 (ai-kernel: 28001). */
+export const OUTBOUND_PORT_OFFSET = 20_000;
+/** The sidecar's admin listener: port + 21000 (ai-kernel: 29001). */
+export const ADMIN_PORT_OFFSET = 21_000;
+/** How long a stopping sidecar lets in-flight requests finish (the supervisor kills at 15 s). */
+const SHUTDOWN_GRACE = '10s';
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** The addresses of one meshed instance, as `fusion status --json` lists them. */
+export interface SidecarAddresses {
+  readonly inbound: string;
+  readonly outbound: string;
+  readonly admin: string;
+  readonly app: string;
+}
+
+export interface InstanceLayout {
+  readonly inbound: HostPort;
+  readonly outbound: HostPort;
+  readonly admin: HostPort;
+  readonly app: HostPort;
+}
+
+export function instanceLayout(service: ServiceConfig, host: string): InstanceLayout {
+  const at = (offset: number): HostPort => {
+    const port = service.port + offset;
+    if (port > 65_535) {
+      throw new Error(
+        `service '${service.name}': port ${service.port} leaves no room for its sidecar ` +
+          `(its admin port would be ${port}); use a port of ${65_535 - ADMIN_PORT_OFFSET} or less`,
+      );
+    }
+    return { host, port };
+  };
+  return {
+    inbound: at(0),
+    app: at(APP_PORT_OFFSET),
+    outbound: at(OUTBOUND_PORT_OFFSET),
+    admin: at(ADMIN_PORT_OFFSET),
+  };
+}
+
+export function formatAddress(address: HostPort): string {
+  return `${address.host}:${address.port}`;
+}
+
+export function sidecarAddresses(layout: InstanceLayout): SidecarAddresses {
+  return {
+    inbound: formatAddress(layout.inbound),
+    outbound: formatAddress(layout.outbound),
+    admin: formatAddress(layout.admin),
+    app: formatAddress(layout.app),
+  };
+}
+
+/** The sidecar's name beside its instance's: `ai-kernel-proxy`, `ai-kernel-1-proxy`. */
+export function sidecarName(instance: string): string {
+  return `${instance}-proxy`;
+}
+
+/**
+ * Linkerd's proxy variables with the values the injector would give them, plus ours for what
+ * Linkerd learns from the pod (the app's address, the service, whether it is the gateway).
+ * The identity variables are added by the plan, which owns token files.
+ */
+export function sidecarEnv(
+  config: FusionConfig,
+  service: ServiceConfig,
+  instance: string,
+  layout: InstanceLayout,
+): Record<string, string> {
+  const { mesh, controlPlane } = config;
+  const destination = workloadIdentity('destination', CONTROL_PLANE_NAMESPACE, mesh.trustDomain);
+  return {
+    LINKERD2_PROXY_LOG: mesh.proxyLogLevel,
+    // JSON, so the supervisor's log files keep one record per line like every other component.
+    LINKERD2_PROXY_LOG_FORMAT: 'json',
+    LINKERD2_PROXY_INBOUND_LISTEN_ADDR: formatAddress(layout.inbound),
+    LINKERD2_PROXY_OUTBOUND_LISTEN_ADDR: formatAddress(layout.outbound),
+    LINKERD2_PROXY_ADMIN_LISTEN_ADDR: formatAddress(layout.admin),
+    LINKERD2_PROXY_DESTINATION_SVC_ADDR: `127.0.0.1:${controlPlane.destinationPort}`,
+    LINKERD2_PROXY_DESTINATION_SVC_NAME: destination.name,
+    LINKERD2_PROXY_INBOUND_DEFAULT_POLICY: mesh.defaultInboundPolicy,
+    LINKERD2_PROXY_SHUTDOWN_GRACE_PERIOD: SHUTDOWN_GRACE,
+    FUSION_PROXY_SERVICE: service.name,
+    FUSION_PROXY_INSTANCE: instance,
+    FUSION_PROXY_APP_ADDR: formatAddress(layout.app),
+    FUSION_PROXY_APP_PROTOCOL: speaksH2c(service) ? 'h2c' : 'http1',
+    FUSION_PROXY_EXTERNAL: String(service.external),
+  };
+}
+
+function speaksH2c(service: ServiceConfig): boolean {
+  return service.protocol === 'http2' || service.protocol === 'grpc';
+}

@@ -1,0 +1,41 @@
+/**
+ * `GET /v1/whoami`: which service answered and which verified mesh identity called it, and, for
+ * a service that names the next hop, the same answer from that hop. Chained
+ * (gateway → ai-kernel → identity) it shows, from one curl, every hop a request crossed and the
+ * identity each sidecar proved — the mesh's own smoke test, and what the e2e suite drives.
+ */
+import type { ServiceApp, ServiceContext } from '../service/context.ts';
+
+/** Set by the callee's sidecar from the caller's client certificate; stripped from outside. */
+export const CLIENT_ID_HEADER = 'l5d-client-id';
+/** Set by a sidecar on errors it produced itself (no endpoint, app down, refused identity). */
+export const PROXY_ERROR_HEADER = 'l5d-proxy-error';
+
+export interface WhoamiHop {
+  readonly service: string;
+  /** The caller's mesh identity, or null when the request did not arrive over mesh mTLS. */
+  readonly caller: string | null;
+  /** The next hop's answer, when this service forwards. */
+  readonly next?: WhoamiHop | { readonly error: string; readonly status?: number };
+}
+
+export const WHOAMI_PATH = '/v1/whoami';
+
+/** Routes for a service's /v1/whoami; `next` is the service it asks in turn. */
+export function whoamiRoute(next?: string) {
+  return (app: ServiceApp, ctx: ServiceContext): void => {
+    app.get(WHOAMI_PATH, async (request, reply) => {
+      const caller = request.headers[CLIENT_ID_HEADER];
+      const hop: WhoamiHop = {
+        service: ctx.name,
+        caller: typeof caller === 'string' ? caller : null,
+      };
+      if (next === undefined) return hop;
+      const res = await ctx.mesh.fetch(next, WHOAMI_PATH);
+      if (res.ok) return { ...hop, next: (await res.json()) as WhoamiHop };
+      const reason = res.headers.get(PROXY_ERROR_HEADER) ?? (await res.text());
+      reply.code(502);
+      return { ...hop, next: { status: res.status, error: reason } };
+    });
+  };
+}
