@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { preparePlatform } from './helpers/platform.ts';
 
 describe('fusion up with a broken fusion.yaml', () => {
-  const platform = preparePlatform(30000);
+  const platform = preparePlatform(7300);
   const original = readFileSync(platform.configPath, 'utf8');
   after(() => platform.cleanup());
 

@@ -25,7 +25,7 @@ async function admin(sql: string): Promise<void> {
 }
 
 describe('fusion up in the foreground with DATABASE_URL', () => {
-  const platform = preparePlatform(29000);
+  const platform = preparePlatform(7200);
 
   before(() => admin(`create database ${database}`));
   after(async () => {

@@ -39,7 +39,7 @@ const DATA_OWNERS = [
 ];
 
 describe('fusion up --detach with the embedded PostgreSQL', () => {
-  const platform = preparePlatform(28000);
+  const platform = preparePlatform(7100);
   const gateway = `http://127.0.0.1:${platform.ports['api-gateway']}`;
   let status: StatusJson;
 
@@ -54,11 +54,12 @@ describe('fusion up --detach with the embedded PostgreSQL', () => {
   });
   after(() => platform.cleanup());
 
-  test('status --json lists postgres, the control plane and nine services, ready, with pid and ports', () => {
+  test('status --json lists postgres, the control plane and nine services behind their sidecars, ready, with pid and ports', () => {
     assert.equal(status.running, true);
     assert.equal(status.phase, 'running');
     const names = status.components.map((c) => c.name).sort();
-    assert.deepEqual(names, ['control-plane', 'postgres', ...SERVICES].sort());
+    const sidecars = SERVICES.map((s) => `${s}-proxy`);
+    assert.deepEqual(names, ['control-plane', 'postgres', ...SERVICES, ...sidecars].sort());
     const platformPorts: Record<string, number> = {
       postgres: platform.postgresPort,
       'control-plane': platform.identityPort,
@@ -66,7 +67,11 @@ describe('fusion up --detach with the embedded PostgreSQL', () => {
     for (const component of status.components) {
       assert.equal(component.state, 'ready', component.name);
       assert.ok(component.pid, `${component.name} has a pid`);
-      const port = platformPorts[component.name] ?? platform.ports[component.name];
+      const service = component.service ?? '';
+      // A sidecar owns the published port; its app listens 10000 above it.
+      const port =
+        platformPorts[component.name] ??
+        (component.name === service ? platform.ports[service]! + 10_000 : platform.ports[service]);
       assert.ok(
         component.listening?.includes(`127.0.0.1:${port}`),
         `${component.name} listens on ${port}: ${component.listening}`,
@@ -83,9 +88,9 @@ describe('fusion up --detach with the embedded PostgreSQL', () => {
     assert.ok(Object.values(services).every((s) => s.status === 'up'));
   });
 
-  test('every service answers /info, /ready and /metrics', async () => {
+  test('every service answers /info, /ready and /metrics on its private port', async () => {
     for (const name of SERVICES) {
-      const base = `http://127.0.0.1:${platform.ports[name]}`;
+      const base = `http://127.0.0.1:${platform.ports[name]! + 10_000}`;
       const info = await getJson(`${base}/info`);
       assert.equal(info.body.name, name);
       assert.equal((await fetch(`${base}/ready`)).status, 200);
@@ -140,7 +145,7 @@ describe('fusion up --detach with the embedded PostgreSQL', () => {
   });
 
   test('every component logs JSON lines to .fusion/logs/<component>.log', () => {
-    for (const name of ['postgres', ...SERVICES]) {
+    for (const name of ['postgres', ...SERVICES, ...SERVICES.map((s) => `${s}-proxy`)]) {
       const lines = readFileSync(join(platform.stateDir, `logs/${name}.log`), 'utf8')
         .trim()
         .split('\n');
@@ -155,7 +160,7 @@ describe('fusion up --detach with the embedded PostgreSQL', () => {
   const certifyAs = async (service: string) => {
     const creds = await certify({
       identity: `${service}.default.serviceaccount.identity.cluster.local`,
-      tokenFile: join(platform.stateDir, `run/tokens/${service}.jwt`),
+      tokenFile: join(platform.stateDir, `run/tokens/${service}-proxy.jwt`),
       trustAnchorsPem: readFileSync(join(platform.stateDir, 'pki/ca.crt'), 'utf8'),
       identityAddr: `127.0.0.1:${platform.identityPort}`,
       identityServerName: 'identity.fusion.serviceaccount.identity.cluster.local',
@@ -176,7 +181,7 @@ describe('fusion up --detach with the embedded PostgreSQL', () => {
   });
 
   test('each workload has a private token; with it the identity service issues a leaf openssl verifies', async () => {
-    const tokenPath = join(platform.stateDir, 'run/tokens/ai-kernel.jwt');
+    const tokenPath = join(platform.stateDir, 'run/tokens/ai-kernel-proxy.jwt');
     assert.equal(statSync(tokenPath).mode & 0o777, 0o600);
     const creds = await certifyAs('ai-kernel');
     // Test-only copies, outside the state directory, of the public certificates.
@@ -215,7 +220,7 @@ describe('fusion up --detach with the embedded PostgreSQL', () => {
   });
 
   test('a token is only good for its own service', async () => {
-    const stolen = join(platform.stateDir, 'run/tokens/vision.jwt');
+    const stolen = join(platform.stateDir, 'run/tokens/vision-proxy.jwt');
     await assert.rejects(
       certify({
         identity: 'identity.default.serviceaccount.identity.cluster.local',

@@ -118,7 +118,7 @@ describe('a proxy pair with identities from the identity service', () => {
     assert.match(
       outboundText,
       new RegExp(
-        `request_total\\{direction="outbound",authority="ai-kernel",tls="true",server_id="${kernel.identity}"\\} 5`,
+        `request_total\\{direction="outbound",authority="ai-kernel",tls="true",server_id="${kernel.identity}",dst_service="ai-kernel"\\} 5`,
       ),
     );
     assert.match(

@@ -27,6 +27,7 @@ export interface TestPlatform {
   readonly ports: Readonly<Record<string, number>>;
   readonly postgresPort: number;
   readonly identityPort: number;
+  readonly destinationPort: number;
   fusion(args: string[], env?: Record<string, string>): Promise<CommandResult>;
   status(): Promise<StatusJson>;
   /** Stops anything still running and removes the directory. */
@@ -42,7 +43,14 @@ export interface StatusJson {
     readonly tier: string;
     readonly state: string;
     readonly pid: number | null;
+    readonly service?: string;
     readonly addresses: readonly string[];
+    readonly sidecar?: {
+      readonly inbound: string;
+      readonly outbound: string;
+      readonly admin: string;
+      readonly app: string;
+    };
     readonly listening: readonly string[] | null;
     readonly restarts: number;
     readonly lastExit?: string;
@@ -51,7 +59,9 @@ export interface StatusJson {
 
 /**
  * `portBase + N` replaces the seed's port 800N; the embedded PostgreSQL gets `portBase + 99`,
- * the identity service `portBase + 80` and the control-plane admin port `portBase + 90`.
+ * the identity service `portBase + 80`, destination `portBase + 86` and the control-plane admin
+ * port `portBase + 90`. Each service's sidecar adds its own ports at + 10000, + 20000 and
+ * + 21000, so a base under 11700 keeps them all below Linux's ephemeral range (32768 and up).
  */
 export function preparePlatform(portBase: number): TestPlatform {
   const dir = mkdtempSync(join(tmpdir(), 'fusion-e2e-'));
@@ -59,7 +69,12 @@ export function preparePlatform(portBase: number): TestPlatform {
   const ports: Record<string, number> = {};
   const postgresPort = portBase + 99;
   const identityPort = portBase + 80;
-  const controlPlanePorts: Record<string, number> = { '8080': identityPort, '9990': portBase + 90 };
+  const destinationPort = portBase + 86;
+  const controlPlanePorts: Record<string, number> = {
+    '8080': identityPort,
+    '8086': destinationPort,
+    '9990': portBase + 90,
+  };
   let service = '';
   const text = readFileSync(join(repoRoot, 'fusion.yaml'), 'utf8')
     .split('\n')
@@ -88,6 +103,7 @@ export function preparePlatform(portBase: number): TestPlatform {
     ports,
     postgresPort,
     identityPort,
+    destinationPort,
     fusion: (args, env = {}) => runFusion(['--config', configPath, ...args], env),
     status: async () =>
       JSON.parse((await platform.fusion(['status', '--json'])).stdout) as StatusJson,

@@ -23,6 +23,7 @@ const TARGET = [
   'client_id',
   'server_id',
   'no_tls_reason',
+  'dst_service',
 ] as const;
 const RESPONSE = [...TARGET, 'status_code', 'classification', 'grpc_status', 'error'] as const;
 
@@ -38,6 +39,8 @@ export interface TargetLabels {
   readonly clientId?: string;
   readonly serverId?: string;
   readonly noTlsReason?: string;
+  /** Outbound only: the logical service discovery resolved the request to. */
+  readonly dstService?: string;
 }
 
 type LayerFactory = (labelsOf: (request: ProxyRequest) => TargetLabels) => Layer<HttpHandler>;
@@ -79,6 +82,7 @@ function buildFactory(registry: Registry): LayerFactory {
       t.clientId ?? '',
       t.serverId ?? '',
       t.noTlsReason ?? '',
+      t.dstService ?? '',
     ] as const;
 
   /** Records every request through the layer; `labels` is decided per request (the peer). */

@@ -70,8 +70,14 @@ export function recordEndpointMetrics(httpMetrics: HttpMetrics): Layer<NewEndpoi
             direction: 'outbound',
             tls: 'no_identity',
             noTlsReason: 'not_provided_by_service_discovery',
+            dstService: target.service,
           }
-        : { direction: 'outbound', tls: 'true', serverId: target.identity };
+        : {
+            direction: 'outbound',
+            tls: 'true',
+            serverId: target.identity,
+            dstService: target.service,
+          };
     // Apps call a service by one or two authorities; remembering the last label set means
     // the steady state allocates nothing per request.
     let lastAuthority: string | undefined;

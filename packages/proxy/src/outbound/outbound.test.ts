@@ -46,7 +46,13 @@ after(async () => {
 });
 
 const port = () => outbound.address.port;
-const toX = { direction: 'outbound', authority: 'identity', tls: 'true', server_id: X };
+const toX = {
+  direction: 'outbound',
+  authority: 'identity',
+  tls: 'true',
+  server_id: X,
+  dst_service: 'identity',
+};
 
 describe('an HTTP/1.1 request from the app', () => {
   it('reaches the peer over mTLS h2 with l5d-orig-proto and the logical authority', async () => {
@@ -169,7 +175,7 @@ describe('metrics', () => {
     );
     assert.match(
       registry.expose(),
-      /response_latency_ms_bucket\{direction="outbound",authority="identity",tls="true",server_id="[^"]+",status_code="200",le="50"\} \d+/,
+      /response_latency_ms_bucket\{direction="outbound",authority="identity",tls="true",server_id="[^"]+",dst_service="identity",status_code="200",le="50"\} \d+/,
     );
   });
 });
