@@ -9,12 +9,19 @@ export interface RunFacts {
   readonly memoryGiB: number;
   readonly node: string;
   readonly commit: string;
+  /** Uncommitted changes under packages/ when the run started: the code measured is not `commit`'s. */
+  readonly dirty?: boolean;
 }
 
 export function runFacts(): RunFacts {
   let commit = 'unknown';
+  let dirty: boolean | undefined;
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const changes = execFileSync('git', ['status', '--porcelain', '--', 'packages'], {
+      encoding: 'utf8',
+    });
+    dirty = changes.trim() !== '';
   } catch {
     // Not a git checkout: leave it unknown.
   }
@@ -25,5 +32,6 @@ export function runFacts(): RunFacts {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
     commit,
+    ...(dirty !== undefined ? { dirty } : {}),
   };
 }

@@ -1,28 +1,39 @@
 /**
- * `npm run bench -- <scenario> [--seconds N] [--smoke]`: runs a benchmark, prints its table and
- * writes JSON + Markdown under bench/results/. Benchmarks report figures; they fail only when
- * they cannot run at all.
+ * `npm run bench -- <scenario> [--seconds N] [--rounds N] [--smoke]`: runs a benchmark, prints its
+ * tables and writes JSON + Markdown under bench/results/. Benchmarks report figures; they fail
+ * only when they cannot run at all.
  */
 import { parseArgs } from 'node:util';
+import { summarizeLoad } from './load/index.ts';
 import { runFacts } from './machine.ts';
 import { markdown, saveResults } from './report.ts';
 import { runIdentity } from './scenarios/identity.ts';
+import { runPair } from './scenarios/pair.ts';
+import { pairFigures, pairTables } from './scenarios/pair-tables.ts';
 
 const USAGE = `usage: npm run bench -- <scenario> [options]
 
 scenarios:
   identity     certificates issued per second: key + CSR + Certify round trip, end to end
+  pair         direct vs HAProxy pair vs fusion-proxy pair (mTLS, 1 KiB, 16 connections):
+               latency at 500/1,000/2,000 rps, added latency, max throughput, proxy CPU and RSS
 
 options:
-  --seconds N  seconds per measurement (default 5)
-  --smoke      a short run that only shows the scenario works (1 s per measurement)
-  --profile    write CPU profiles of the server under test to bench/results/profiles/
+  --seconds N  seconds per measurement (default 5; pair 10)
+  --rounds N   pair: repeat every measurement N times, interleaved (default 2)
+  --no-wrk     pair: skip the wrk cross-check of maximum throughput
+  --smoke      a short run that only shows the scenario works (1 s per measurement, 1 round);
+               exits 1 only if a path cannot carry traffic at all
+  --profile    write CPU profiles of the server under test (pair: both fusion proxies) to
+               bench/results/profiles/ and, for pair, list the top self-time functions
   -h, --help   this text`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     seconds: { type: 'string' },
+    rounds: { type: 'string' },
+    'no-wrk': { type: 'boolean', default: false },
     smoke: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -34,9 +45,15 @@ if (values.help || !scenario) {
   console.log(USAGE);
   process.exit(values.help ? 0 : 2);
 }
-const seconds = values.smoke ? 1 : Number(values.seconds ?? 5);
+const DEFAULT_SECONDS: Record<string, number> = { pair: 10 };
+const seconds = values.smoke ? 1 : Number(values.seconds ?? DEFAULT_SECONDS[scenario] ?? 5);
 if (!Number.isFinite(seconds) || seconds <= 0) {
   console.error(`bench: --seconds '${values.seconds}' is not a positive number`);
+  process.exit(2);
+}
+const rounds = values.smoke ? 1 : Number(values.rounds ?? 2);
+if (!Number.isInteger(rounds) || rounds <= 0) {
+  console.error(`bench: --rounds '${values.rounds}' is not a positive whole number`);
   process.exit(2);
 }
 
@@ -58,6 +75,39 @@ switch (scenario) {
     console.log(`results: ${saveResults('identity', facts, table, rows)}.{json,md}`);
     if (rows.every((r) => r.issued === 0)) {
       console.error('bench identity: no certificate was issued at all');
+      process.exit(1);
+    }
+    break;
+  }
+  case 'pair': {
+    const run = await runPair({
+      seconds,
+      rates: [500, 1000, 2000],
+      rounds,
+      connections: 16,
+      throughputSeconds: seconds,
+      warmupSeconds: values.smoke ? 0.5 : 3,
+      wrk: !values.smoke && !values['no-wrk'],
+      ...(values.profile ? { profileDir: profileDir() } : {}),
+    });
+    const figures = pairFigures(run);
+    const tables = pairTables(run, figures);
+    console.log(markdown(facts, tables));
+    const data = {
+      options: run.options,
+      versions: run.versions,
+      broken: run.broken,
+      peakRssPerMeasurement: run.peakRssPerMeasurement,
+      figures,
+      profiles: run.profiles,
+      samples: run.samples.map(({ load, ...rest }) => ({
+        ...rest,
+        ...(load ? { load: summarizeLoad(load) } : {}),
+      })),
+    };
+    console.log(`results: ${saveResults('pair', facts, tables, data)}.{json,md}`);
+    if (Object.keys(run.broken).length > 0) {
+      console.error(`bench pair: cannot carry traffic: ${Object.keys(run.broken).join(', ')}`);
       process.exit(1);
     }
     break;

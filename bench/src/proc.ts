@@ -1,5 +1,5 @@
 /** CPU time and memory of another process, read from /proc (Linux). */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100;
 
@@ -17,4 +17,17 @@ export function memory(pid: number): { rssBytes: number; peakRssBytes: number } 
   const kib = (name: string) =>
     Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
   return { rssBytes: kib('VmRSS'), peakRssBytes: kib('VmHWM') };
+}
+
+/**
+ * Resets the process's VmHWM to its current RSS (`5` into /proc/<pid>/clear_refs, Linux ≥ 4.0),
+ * so that the next `memory()` reports the peak of what happened since. False when not allowed.
+ */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,4 +1,4 @@
-/** Writes a run's figures as JSON and Markdown under bench/results/, and prints the table. */
+/** Writes a run's figures as JSON and Markdown under bench/results/, and prints the tables. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunFacts } from './machine.ts';
@@ -12,32 +12,40 @@ export interface Table {
 
 const resultsDir = new URL('../results/', import.meta.url).pathname;
 
-export function markdown(facts: RunFacts, table: Table): string {
+/** One table, or several under one heading line of facts (the first table's title leads). */
+export function markdown(facts: RunFacts, tables: Table | readonly Table[]): string {
+  const list: readonly Table[] = Array.isArray(tables) ? tables : [tables as Table];
   const line = (cells: readonly (string | number)[]) => `| ${cells.join(' | ')} |`;
-  return [
-    `## ${table.title}`,
-    '',
-    `${facts.date} · commit ${facts.commit} · ${facts.cores} cores (${facts.cpuModel}) · ${facts.memoryGiB} GiB · Node ${facts.node}`,
-    '',
-    line(table.columns),
-    line(table.columns.map(() => '---')),
-    ...table.rows.map(line),
-    '',
-    ...(table.notes ?? []).map((n) => `- ${n}`),
-    '',
-  ].join('\n');
+  const factsLine = `${facts.date} · commit ${facts.commit}${facts.dirty ? ' (with uncommitted changes under packages/)' : ''} · ${facts.cores} cores (${facts.cpuModel}) · ${facts.memoryGiB} GiB · Node ${facts.node}`;
+  return list
+    .flatMap((table, i) => [
+      `## ${table.title}`,
+      '',
+      ...(i === 0 ? [factsLine, ''] : []),
+      line(table.columns),
+      line(table.columns.map(() => '---')),
+      ...table.rows.map(line),
+      '',
+      ...(table.notes ?? []).map((n) => `- ${n}`),
+      ...(table.notes?.length ? [''] : []),
+    ])
+    .join('\n');
 }
 
 export function saveResults(
   scenario: string,
   facts: RunFacts,
-  table: Table,
+  tables: Table | readonly Table[],
   data: unknown,
 ): string {
   mkdirSync(resultsDir, { recursive: true });
   const stamp = facts.date.replace(/[:.]/g, '-');
   const base = join(resultsDir, `${scenario}-${stamp}`);
-  writeFileSync(`${base}.json`, `${JSON.stringify({ scenario, facts, table, data }, null, 2)}\n`);
-  writeFileSync(`${base}.md`, markdown(facts, table));
+  const shown = Array.isArray(tables) ? { tables } : { table: tables };
+  writeFileSync(
+    `${base}.json`,
+    `${JSON.stringify({ scenario, facts, ...shown, data }, null, 2)}\n`,
+  );
+  writeFileSync(`${base}.md`, markdown(facts, tables));
   return base;
 }

@@ -4,15 +4,9 @@
  * generate a key, build a CSR, certify over a fresh TLS connection, check the answer.
  * Run at several concurrencies; the control plane's CPU is read from /proc.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { createTestPki } from '@fusion/control-plane/testing';
 import { certify } from '@fusion/identity-client';
-import { CONTROL_PLANE_NAMESPACE, workloadIdentity } from '@fusion/pki';
+import { workloadIdentity } from '@fusion/pki';
+import { startControlPlane, TRUST_DOMAIN } from '../fixtures/control-plane.ts';
 import { cpuSeconds, memory } from '../proc.ts';
 import type { Table } from '../report.ts';
 import { type Summary, summarize } from '../stats.ts';
@@ -33,26 +27,24 @@ export interface IdentityRow {
   readonly serverCpuMsPerCert: number;
 }
 
-const TRUST_DOMAIN = 'mesh.test';
-const controlPlaneMain = fileURLToPath(import.meta.resolve('@fusion/control-plane/main'));
-
 export async function runIdentity(
   options: IdentityOptions,
 ): Promise<{ rows: IdentityRow[]; table: Table }> {
-  const dir = mkdtempSync(join(tmpdir(), 'fusion-bench-identity-'));
-  const server = await startControlPlane(dir, options.profileDir);
+  const server = await startControlPlane(
+    options.profileDir ? { profileDir: options.profileDir } : {},
+  );
   try {
     const workload = workloadIdentity('ai-kernel', 'default', TRUST_DOMAIN);
+    const tokenFile = await server.tokenFile('ai-kernel');
     const rows: IdentityRow[] = [];
     for (const concurrency of options.concurrency) {
       const cpuBefore = cpuSeconds(server.pid);
       const result = await load(concurrency, options.seconds, {
         identity: workload.name,
-        tokenFile: server.tokenFile,
+        tokenFile,
         trustAnchorsPem: server.anchorsPem,
         identityAddr: server.address,
-        identityServerName: workloadIdentity('identity', CONTROL_PLANE_NAMESPACE, TRUST_DOMAIN)
-          .name,
+        identityServerName: server.serverName,
         timeoutMs: 10_000,
         now: Date.now,
       });
@@ -70,7 +62,6 @@ export async function runIdentity(
     return { rows, table: toTable(rows, peakRssMiB, options.seconds) };
   } finally {
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -96,69 +87,6 @@ async function load(concurrency: number, seconds: number, params: Parameters<typ
   await Promise.all(Array.from({ length: concurrency }, worker));
   for (const [reason, count] of reasons) console.error(`  ${count}× failed: ${reason}`);
   return { latencies, failures, elapsedSeconds: (performance.now() - began) / 1000 };
-}
-
-interface RunningControlPlane {
-  readonly pid: number;
-  readonly address: string;
-  readonly anchorsPem: string;
-  readonly tokenFile: string;
-  stop(): Promise<void>;
-}
-
-async function startControlPlane(dir: string, profileDir?: string): Promise<RunningControlPlane> {
-  // The control plane's own test PKI: anchor, issuer and token keys in the layout it reads.
-  const pki = await createTestPki(TRUST_DOMAIN);
-  const tokenFile = join(dir, 'ai-kernel.jwt');
-  const token = await pki.token(workloadIdentity('ai-kernel', 'default', TRUST_DOMAIN), {
-    ttlMs: 3_600_000,
-  });
-  writeFileSync(tokenFile, Buffer.from(token, 'base64'), { mode: 0o600 });
-  const pkiDir = pki.dir;
-  const configPath = join(dir, 'fusion.yaml');
-  writeFileSync(
-    configPath,
-    `version: 1\nmesh:\n  trustDomain: ${TRUST_DOMAIN}\nservices:\n  ai-kernel: { port: 18001, command: "true" }\n`,
-  );
-
-  const port = 18080 + Math.floor(Math.random() * 1000);
-  const adminPort = port + 1000;
-  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', controlPlaneMain], {
-    env: {
-      ...process.env,
-      FUSION_CONFIG: configPath,
-      FUSION_PKI_DIR: pkiDir,
-      FUSION_IDENTITY_LISTEN_ADDR: `127.0.0.1:${port}`,
-      FUSION_CONTROL_PLANE_ADMIN_ADDR: `127.0.0.1:${adminPort}`,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`the control plane exited with code ${child.exitCode}`);
-    const ready = await fetch(`http://127.0.0.1:${adminPort}/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error('the control plane was not ready within 30 s');
-    await sleep(100);
-  }
-  return {
-    pid: child.pid!,
-    address: `127.0.0.1:${port}`,
-    anchorsPem: pki.anchor.certPem,
-    tokenFile,
-    // Waiting for the exit lets a CPU profile be written before the directory is removed.
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => void pki.remove().then(resolve));
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 function toTable(rows: readonly IdentityRow[], peakRssMiB: number, seconds: number): Table {

@@ -1,0 +1,302 @@
+/**
+ * `pair`: what a sidecar pair costs a request, Istio's way — 1 KiB responses, fixed request
+ * rates, 16 connections, mTLS between the proxies — on three paths measured in the same run and
+ * interleaved (each round visits the paths in a rotated order, so a noisy neighbour on this
+ * shared machine lands on all of them rather than on one):
+ *
+ *   direct   client ─────────────────────────────────────────────▶ upstream
+ *   haproxy  client ─▶ haproxy ══ mTLS, HTTP/1.1 ══▶ haproxy ─────▶ upstream
+ *   fusion   client ─▶ fusion-proxy A ══ mTLS, HTTP/2 ══▶ fusion-proxy B ─▶ upstream
+ *
+ * Fixed rates run open loop (latency from each request's due time); then each path's maximum
+ * throughput, closed loop, with our generator and (if installed) wrk. Each proxy's CPU comes from
+ * /proc/<pid>/stat before and after every measurement, its peak RSS from VmHWM (reset before
+ * each measurement where the kernel allows).
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startControlPlane } from '../fixtures/control-plane.ts';
+import { startFusionPair, UPSTREAM_SERVICE } from '../fixtures/fusion-pair.ts';
+import { startHaproxyPair } from '../fixtures/haproxy.ts';
+import type { Child } from '../fixtures/processes.ts';
+import { startUpstream } from '../fixtures/upstream.ts';
+import {
+  closedLoop,
+  type Http1Client,
+  http1Client,
+  type LoadResult,
+  openLoop,
+  runWrk,
+  type WrkResult,
+  wrkVersion,
+} from '../load/index.ts';
+import { cpuSeconds, memory, resetPeakRss } from '../proc.ts';
+import { type ProfileSummary, topSelfTime } from '../profile.ts';
+
+export type PathName = 'direct' | 'haproxy' | 'fusion';
+export type ProxyRole = 'client side' | 'server side';
+
+export interface PairOptions {
+  /** Seconds per fixed-rate measurement. */
+  readonly seconds: number;
+  readonly rates: readonly number[];
+  /** Times every measurement is repeated (interleaved); figures are over all rounds. */
+  readonly rounds: number;
+  readonly connections: number;
+  /** Seconds per closed-loop (max throughput) measurement. */
+  readonly throughputSeconds: number;
+  /** Unrecorded load on every path before the first measurement (JIT, connections). */
+  readonly warmupSeconds: number;
+  /** Cross-check the closed-loop ceiling with wrk, when it is installed. */
+  readonly wrk: boolean;
+  /** Write CPU profiles of the fusion proxies here, and rank their functions. */
+  readonly profileDir?: string;
+}
+
+/** One measurement of one path. */
+export interface Sample {
+  readonly path: PathName;
+  readonly round: number;
+  readonly kind: 'rate' | 'max' | 'wrk';
+  readonly rate?: number;
+  readonly load?: LoadResult;
+  readonly wrk?: WrkResult;
+  /** 2xx responses. */
+  readonly requests: number;
+  readonly proxyCpuSeconds: Partial<Record<ProxyRole, number>>;
+  readonly proxyPeakRssBytes: Partial<Record<ProxyRole, number>>;
+  readonly upstreamCpuSeconds: number;
+  /** This process's CPU (the Node generator; wrk's own is not counted). */
+  readonly generatorCpuSeconds: number;
+}
+
+export interface PairRun {
+  readonly options: PairOptions;
+  readonly samples: readonly Sample[];
+  /** Paths that could not carry a single request, and why. */
+  readonly broken: Readonly<Partial<Record<PathName, string>>>;
+  readonly versions: Readonly<Record<string, string>>;
+  /** Whether VmHWM could be reset per measurement (else it is the peak since start). */
+  readonly peakRssPerMeasurement: boolean;
+  readonly profiles: readonly { file: string; role: ProxyRole; summary: ProfileSummary }[];
+}
+
+interface PathUnderTest {
+  readonly name: PathName;
+  readonly port: number;
+  readonly host?: string;
+  readonly proxies: readonly { role: ProxyRole; child: Child }[];
+  readonly client: Http1Client;
+}
+
+export async function runPair(options: PairOptions): Promise<PairRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'fusion-bench-pair-'));
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const upstream = await startUpstream();
+    stops.push(() => upstream.child.stop());
+    const controlPlane = await startControlPlane();
+    stops.push(() => controlPlane.stop());
+    const broken: Partial<Record<PathName, string>> = {};
+    // A pair that cannot start is a broken path, reported with the rest of the figures.
+    const haproxy = await startHaproxyPair(controlPlane.pki, dir, upstream.port).catch(
+      (error: Error) => {
+        broken.haproxy = `did not start: ${error.message}`;
+        console.error(`bench pair: the HAProxy pair ${broken.haproxy}`);
+        return undefined;
+      },
+    );
+    if (haproxy) stops.push(() => haproxy.stop());
+    if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });
+    const profilesBefore = new Set(options.profileDir ? readdirSync(options.profileDir) : []);
+    const fusion = await startFusionPair({
+      controlPlane,
+      dir,
+      upstreamPort: upstream.port,
+      ...(options.profileDir ? { profileDir: options.profileDir } : {}),
+    }).catch((error: Error) => {
+      broken.fusion = `did not start: ${error.message}`;
+      console.error(`bench pair: the fusion pair ${broken.fusion}`);
+      return undefined;
+    });
+    // Stopped first (stops run in reverse), so that their profiles are written before the rest.
+    if (fusion) stops.push(() => fusion.stop());
+
+    const client = (port: number, host?: string) =>
+      http1Client({
+        origin: `http://127.0.0.1:${port}`,
+        connections: options.connections,
+        ...(host ? { host } : {}),
+      });
+    const pairPath = (
+      name: PathName,
+      pair: { port: number; clientSide: Child; serverSide: Child },
+    ): PathUnderTest => ({
+      name,
+      port: pair.port,
+      host: UPSTREAM_SERVICE,
+      proxies: [
+        { role: 'client side', child: pair.clientSide },
+        { role: 'server side', child: pair.serverSide },
+      ],
+      client: client(pair.port, UPSTREAM_SERVICE),
+    });
+    const candidates: PathUnderTest[] = [
+      { name: 'direct', port: upstream.port, proxies: [], client: client(upstream.port) },
+      ...(haproxy ? [pairPath('haproxy', haproxy)] : []),
+      ...(fusion ? [pairPath('fusion', fusion)] : []),
+    ];
+    stops.push(async () => {
+      await Promise.all(candidates.map((p) => p.client.close()));
+    });
+
+    const paths: PathUnderTest[] = [];
+    for (const path of candidates) {
+      const problem = await probe(path.client);
+      if (problem) {
+        broken[path.name] = problem;
+        console.error(`bench pair: the ${path.name} path cannot carry traffic: ${problem}`);
+      } else {
+        paths.push(path);
+      }
+    }
+
+    const peakRssPerMeasurement = paths
+      .flatMap((p) => p.proxies)
+      .every((p) => resetPeakRss(p.child.pid));
+    const samples: Sample[] = [];
+    const measure = async (
+      path: PathUnderTest,
+      round: number,
+      kind: Sample['kind'],
+      run: () => Promise<{ load?: LoadResult; wrk?: WrkResult; requests: number }>,
+      rate?: number,
+    ) => {
+      for (const p of path.proxies) resetPeakRss(p.child.pid);
+      const cpuBefore = path.proxies.map((p) => cpuSeconds(p.child.pid));
+      const upstreamBefore = cpuSeconds(upstream.child.pid);
+      const generatorBefore = process.cpuUsage();
+      const outcome = await run();
+      const generator = process.cpuUsage(generatorBefore);
+      const sample: Sample = {
+        path: path.name,
+        round,
+        kind,
+        ...(rate !== undefined ? { rate } : {}),
+        ...outcome,
+        proxyCpuSeconds: Object.fromEntries(
+          path.proxies.map((p, i) => [p.role, cpuSeconds(p.child.pid) - cpuBefore[i]!]),
+        ),
+        proxyPeakRssBytes: Object.fromEntries(
+          path.proxies.map((p) => [p.role, memory(p.child.pid).peakRssBytes]),
+        ),
+        upstreamCpuSeconds: cpuSeconds(upstream.child.pid) - upstreamBefore,
+        generatorCpuSeconds: (generator.user + generator.system) / 1e6,
+      };
+      samples.push(sample);
+      const errors = outcome.load ? outcome.load.errors + outcome.load.non2xx : 0;
+      const what = kind === 'rate' ? `${rate} rps` : kind === 'max' ? 'max (node)' : 'max (wrk)';
+      console.error(
+        `  round ${round + 1} · ${what.padEnd(10)} · ${path.name.padEnd(7)} · ${outcome.requests} ok${errors ? `, ${errors} failed` : ''}`,
+      );
+      // Let queues and timers settle before the next path is measured.
+      await sleep(300);
+    };
+
+    for (const path of paths) {
+      await openLoop(path.client.send, { rate: 1000, seconds: options.warmupSeconds });
+    }
+    const useWrk = options.wrk && wrkVersion() !== undefined;
+    for (let round = 0; round < options.rounds; round += 1) {
+      for (const [i, rate] of options.rates.entries()) {
+        for (const path of rotate(paths, round + i)) {
+          await measure(
+            path,
+            round,
+            'rate',
+            async () => {
+              const load = await openLoop(path.client.send, { rate, seconds: options.seconds });
+              return { load, requests: load.ok };
+            },
+            rate,
+          );
+        }
+      }
+      for (const path of rotate(paths, round)) {
+        await measure(path, round, 'max', async () => {
+          const load = await closedLoop(path.client.send, {
+            concurrency: options.connections,
+            seconds: options.throughputSeconds,
+          });
+          return { load, requests: load.ok };
+        });
+        if (useWrk) {
+          await measure(path, round, 'wrk', async () => {
+            const wrk = await runWrk({
+              url: `http://127.0.0.1:${path.port}/`,
+              connections: options.connections,
+              seconds: options.throughputSeconds,
+              ...(path.host ? { host: path.host } : {}),
+            });
+            return { wrk, requests: wrk.requests - wrk.non2xx };
+          });
+        }
+      }
+    }
+
+    for (const path of paths) {
+      if (!samples.some((s) => s.path === path.name && s.requests > 0)) {
+        broken[path.name] = 'no request succeeded in any measurement';
+      }
+    }
+    const versions: Record<string, string> = {};
+    if (haproxy) versions.haproxy = haproxy.version;
+    const wrk = wrkVersion();
+    if (useWrk && wrk) versions.wrk = wrk;
+    // Stop everything now, so that the proxies write their profiles.
+    for (const stop of stops.reverse().splice(0)) await stop();
+    const profiles = options.profileDir
+      ? newProfiles(options.profileDir, profilesBefore).map((file) => ({
+          file,
+          role: (basename(file).startsWith(UPSTREAM_SERVICE)
+            ? 'server side'
+            : 'client side') as ProxyRole,
+          summary: topSelfTime(file),
+        }))
+      : [];
+    return { options, samples, broken, versions, peakRssPerMeasurement, profiles };
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Why the path cannot carry a request, or undefined when one 1 KiB answer came back. */
+async function probe(client: Http1Client): Promise<string | undefined> {
+  let last = 'no attempt';
+  // The proxies are ready, but the first request through a pair may still be connecting.
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    try {
+      const { status, bytes } = await client.probe();
+      if (status === 200 && bytes === 1024) return undefined;
+      last = `HTTP ${status} with ${bytes} bytes`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await sleep(250);
+  }
+  return last;
+}
+
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const k = items.length ? by % items.length : 0;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+function newProfiles(dir: string, before: ReadonlySet<string>): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile') && !before.has(f))
+    .map((f) => join(dir, f));
+}
