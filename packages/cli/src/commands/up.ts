@@ -18,6 +18,7 @@ import {
   writeTokens,
 } from '../identity/index.ts';
 import { type Paths, programs, resolvePaths, tsxImport } from '../paths.ts';
+import { sidecarProgram } from '../sidecar-program.ts';
 import {
   buildPlan,
   type ComponentSpec,
@@ -79,7 +80,7 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
     tsxImport,
     postgresEntry: programs.postgres,
     controlPlaneEntry: programs.controlPlane,
-    proxyEntry: programs.proxy,
+    proxyEntry: await sidecarProgram(),
     configPath: paths.configPath,
     pkiDir: pki.dir,
     trustAnchorsPem: readText(pki.anchors),

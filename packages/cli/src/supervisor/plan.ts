@@ -71,7 +71,7 @@ export interface PlanInputs {
   readonly postgresEntry: string;
   /** Entry of the control-plane program. */
   readonly controlPlaneEntry: string;
-  /** Entry of the sidecar proxy program (fusion-proxy). */
+  /** Entry of the sidecar proxy program (fusion-proxy): bundled `.js`/`.mjs`, or `.ts`. */
   readonly proxyEntry: string;
   /** Absolute path of fusion.yaml, handed to the control plane. */
   readonly configPath: string;
@@ -161,7 +161,7 @@ export function buildPlan(inputs: PlanInputs): Plan {
         service: service.name,
         tier: 'services',
         command: inputs.nodePath,
-        args: ['--import', inputs.tsxImport, inputs.proxyEntry],
+        args: nodeArgs(inputs.proxyEntry, inputs),
         env: {
           ...sidecarEnv(config, service, name, layout),
           ...identityEnv(identity.name, tokenFile(inputs.stateDir, proxy), inputs),
@@ -182,11 +182,7 @@ export function buildPlan(inputs: PlanInputs): Plan {
         ...startCommand(service, inputs),
         env: { ...serviceEnv(service, { layout, databaseUrl, inputs }), ...service.env },
         listen: [layout.app],
-        readiness: {
-          kind: 'http',
-          url: `http://${formatAddress(layout.app)}${service.readiness.path}`,
-          timeoutMs: service.readiness.timeoutMs,
-        },
+        readiness: appReadiness(service, layout),
         dependsOn: [
           proxy,
           ...(service.database ? infrastructure : []),
@@ -217,6 +213,13 @@ function requireService(config: FusionConfig, name: string): ServiceConfig {
   // The config package already refused unknown dependencies; this guards the invariant.
   if (!service) throw new Error(`service '${name}' is not defined in fusion.yaml`);
   return service;
+}
+
+/** A bundled program runs on node alone; TypeScript goes through tsx. */
+function nodeArgs(entry: string, inputs: PlanInputs): string[] {
+  return entry.endsWith('.ts')
+    ? ['--import', inputs.tsxImport, entry]
+    : ['--enable-source-maps', entry];
 }
 
 function startCommand(service: ServiceConfig, inputs: PlanInputs) {
@@ -268,6 +271,17 @@ function identityEnv(
     LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS: inputs.trustAnchorsPem,
     LINKERD2_PROXY_IDENTITY_SVC_ADDR: `${LOOPBACK}:${config.controlPlane.identityPort}`,
     LINKERD2_PROXY_IDENTITY_SVC_NAME: identityService.name,
+  };
+}
+
+/** An opaque TCP app (a database, a broker) has no HTTP to ask: a connect is its probe. */
+function appReadiness(service: ServiceConfig, layout: InstanceLayout): Readiness {
+  const timeoutMs = service.readiness.timeoutMs;
+  if (service.protocol === 'tcp') return { kind: 'tcp', ...layout.app, timeoutMs };
+  return {
+    kind: 'http',
+    url: `http://${formatAddress(layout.app)}${service.readiness.path}`,
+    timeoutMs,
   };
 }
 
