@@ -218,6 +218,12 @@ services:
     );
   });
 
+  test('a bundled sidecar runs on node alone, with source maps', () => {
+    const plan = buildPlan({ ...inputs(config(realFile)), proxyEntry: '/cache/fusion-proxy.mjs' });
+    const sidecar = plan.components.find((c) => c.name === 'vision-proxy')!;
+    assert.deepEqual(sidecar.args, ['--enable-source-maps', '/cache/fusion-proxy.mjs']);
+  });
+
   test('grpc and http2 apps are spoken to as h2c by their sidecar', () => {
     const cfg = config(`version: 1
 services:
