@@ -20,6 +20,34 @@ export function send(
   res.end(body);
 }
 
+/**
+ * Writes a long text given in chunks, one chunk per event-loop turn: the cost of encoding each
+ * is paid between other work instead of in one block (a scrape of tens of thousands of series
+ * would otherwise hold the loop for tens of milliseconds). Chunked transfer, so no length.
+ */
+export async function sendChunks(
+  res: ServerResponse,
+  status: number,
+  chunks: readonly string[],
+  contentType = TEXT,
+): Promise<void> {
+  res.writeHead(status, { 'content-type': contentType });
+  for (const chunk of chunks) {
+    if (res.destroyed) return;
+    const full = !res.write(chunk);
+    await new Promise<void>((resolve) => {
+      if (!full) return void setImmediate(resolve);
+      // A scraper reading slowly: wait for it, or for it to go away.
+      const done = () => {
+        res.off('drain', done).off('close', done);
+        resolve();
+      };
+      res.once('drain', done).once('close', done);
+    });
+  }
+  res.end();
+}
+
 export function sendJson(res: ServerResponse, value: unknown): void {
   send(res, 200, `${JSON.stringify(value, null, 2)}\n`, JSON_TYPE);
 }

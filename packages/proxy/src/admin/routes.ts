@@ -14,7 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PROMETHEUS_CONTENT_TYPE, type Registry } from '@fusion/telemetry';
 import { PROXY_ENV_PREFIXES } from '../env/index.ts';
 import { LogFilterError, type ProxyLogger } from '../logging/index.ts';
-import { BodyTooLarge, readBody, send, sendJson } from './respond.ts';
+import { BodyTooLarge, readBody, send, sendChunks, sendJson } from './respond.ts';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -64,7 +64,9 @@ export function adminRoutes(options: AdminRouteOptions): ReadonlyMap<string, Rou
       '/metrics',
       {
         methods: {
-          GET: (_req, res) => send(res, 200, options.registry.expose(), PROMETHEUS_CONTENT_TYPE),
+          // Every value read in one pass; the text written a chunk per turn (DESIGN §6).
+          GET: (_req, res) =>
+            sendChunks(res, 200, options.registry.exposeChunks(), PROMETHEUS_CONTENT_TYPE),
         },
       },
     ],

@@ -12,6 +12,11 @@ export interface Collectable {
   readonly name: string;
   /** The family's exposition text, header included, each line ending in `\n`. */
   render(): string;
+  /**
+   * The same text handed over in pieces (the header, then one per series), so that a large
+   * scrape can be cut into chunks between series without first building one huge string.
+   */
+  renderTo?(emit: (text: string) => void): void;
 }
 
 export interface MetricOptions<L extends readonly string[]> {
@@ -110,10 +115,17 @@ export abstract class Metric<L extends readonly string[], Child> implements Coll
   }
 
   render(): string {
-    this.collectHook?.();
-    let out = renderHeader(this.name, this.help, this.type);
-    for (const child of this.#children) out += this.renderChild(child);
+    let out = '';
+    this.renderTo((text) => {
+      out += text;
+    });
     return out;
+  }
+
+  renderTo(emit: (text: string) => void): void {
+    this.collectHook?.();
+    emit(renderHeader(this.name, this.help, this.type));
+    for (const child of this.#children) emit(this.renderChild(child));
   }
 
   /** The only child of a metric without labels; an error on a labelled one. */

@@ -37,6 +37,34 @@ describe('Registry', () => {
     assert.throws(() => registry.gauge({ name: 'dup_total', help: 'h' }), /already registered/);
   });
 
+  it('cuts the same scrape into chunks between series, none much past the size asked', () => {
+    const registry = new Registry();
+    const requests = registry.counter({
+      name: 'request_total',
+      help: 'Requests.',
+      labelNames: ['authority', 'status_code'],
+    });
+    const latency = registry.histogram({
+      name: 'latency_ms',
+      help: 'Latency.',
+      labelNames: ['authority'],
+      buckets: [1, 10, 100],
+    });
+    registry.register({ name: 'custom', render: () => '# TYPE custom gauge\ncustom 1\n' });
+    for (let a = 0; a < 100; a++) {
+      for (const status of ['200', '500']) requests.labels(`svc-${a}`, status).inc();
+      latency.labels(`svc-${a}`).observe(a);
+    }
+    const chunks = registry.exposeChunks(1_000);
+    assert.equal(chunks.join(''), registry.expose());
+    assert.ok(chunks.length > 20, `${chunks.length} chunks`);
+    // A chunk ends where a series (or a family's header) ends, so none splits a line.
+    for (const chunk of chunks) assert.ok(chunk.endsWith('\n'));
+    // Past the size by at most one series: a histogram's, here, about 400 characters.
+    assert.ok(Math.max(...chunks.map((c) => c.length)) < 1_500);
+    assert.deepEqual(registry.exposeChunks(), [registry.expose()]);
+  });
+
   it('accepts a hand-written collector', () => {
     const registry = new Registry();
     registry.register({ name: 'custom', render: () => '# TYPE custom gauge\ncustom 1\n' });

@@ -4,6 +4,9 @@ import { Gauge, type GaugeOptions } from './gauge.ts';
 import { Histogram, type HistogramOptions } from './histogram.ts';
 import type { Collectable } from './metric.ts';
 
+/** About 0.2 ms of flattening and UTF-8 encoding on a laptop core; big enough to keep writes few. */
+const DEFAULT_CHUNK_CHARS = 64 * 1024;
+
 export class Registry {
   readonly #families = new Map<string, Collectable>();
 
@@ -39,5 +42,30 @@ export class Registry {
     let out = '';
     for (const family of this.#families.values()) out += family.render();
     return out;
+  }
+
+  /**
+   * The same scrape as `expose()`, cut between series into chunks of about `chunkChars`
+   * characters. Every value is read now, in one pass, so the scrape is one consistent snapshot;
+   * but with tens of thousands of series most of a scrape's cost is flattening and encoding the
+   * text, which a server pays chunk by chunk as it writes them — one per event-loop turn, so no
+   * turn is held for longer than a chunk takes, however many series there are.
+   */
+  exposeChunks(chunkChars = DEFAULT_CHUNK_CHARS): string[] {
+    const chunks: string[] = [];
+    let current = '';
+    const emit = (text: string) => {
+      current += text;
+      if (current.length >= chunkChars) {
+        chunks.push(current);
+        current = '';
+      }
+    };
+    for (const family of this.#families.values()) {
+      if (family.renderTo) family.renderTo(emit);
+      else emit(family.render());
+    }
+    if (current !== '') chunks.push(current);
+    return chunks;
   }
 }
