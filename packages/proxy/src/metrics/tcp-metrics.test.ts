@@ -22,7 +22,7 @@ const SRC =
 const DST = 'direction="inbound",peer="dst",tls="no_identity",no_tls_reason="loopback"';
 
 /** The value of one series line, or undefined when the series does not exist. */
-function valueOf(text: string, series: string): number | undefined {
+function seriesValue(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
@@ -63,12 +63,12 @@ describe('tcpMetrics', () => {
     }
     while (accepted.length < 3) await new Promise((resolve) => setImmediate(resolve));
     let text = registry.expose();
-    assert.equal(valueOf(text, `tcp_open_total{${SRC}}`), 3);
-    assert.equal(valueOf(text, `tcp_open_total{${DST}}`), 3);
-    assert.equal(valueOf(text, `tcp_open_connections{${SRC}}`), 3);
-    assert.equal(valueOf(text, `tcp_open_connections{${DST}}`), 3);
+    assert.equal(seriesValue(text, `tcp_open_total{${SRC}}`), 3);
+    assert.equal(seriesValue(text, `tcp_open_total{${DST}}`), 3);
+    assert.equal(seriesValue(text, `tcp_open_connections{${SRC}}`), 3);
+    assert.equal(seriesValue(text, `tcp_open_connections{${DST}}`), 3);
     // Bytes are counted when a connection closes, not before.
-    assert.equal(valueOf(text, `tcp_read_bytes_total{${SRC}}`), undefined);
+    assert.equal(seriesValue(text, `tcp_read_bytes_total{${SRC}}`), undefined);
 
     for (const client of clients) {
       let echoed = 0;
@@ -82,13 +82,13 @@ describe('tcpMetrics', () => {
     await Promise.all(accepted.map((s) => (s.destroyed ? undefined : once(s, 'close'))));
 
     text = registry.expose();
-    assert.equal(valueOf(text, `tcp_open_connections{${SRC}}`), 0);
-    assert.equal(valueOf(text, `tcp_open_connections{${DST}}`), 0);
-    assert.equal(valueOf(text, `tcp_close_total{${SRC},classification="success"}`), 3);
-    assert.equal(valueOf(text, `tcp_close_total{${DST},classification="success"}`), 3);
+    assert.equal(seriesValue(text, `tcp_open_connections{${SRC}}`), 0);
+    assert.equal(seriesValue(text, `tcp_open_connections{${DST}}`), 0);
+    assert.equal(seriesValue(text, `tcp_close_total{${SRC},classification="success"}`), 3);
+    assert.equal(seriesValue(text, `tcp_close_total{${DST},classification="success"}`), 3);
     for (const labels of [SRC, DST]) {
-      assert.ok(valueOf(text, `tcp_read_bytes_total{${labels}}`)! >= 3 * payload.length);
-      assert.ok(valueOf(text, `tcp_write_bytes_total{${labels}}`)! >= 3 * payload.length);
+      assert.ok(seriesValue(text, `tcp_read_bytes_total{${labels}}`)! >= 3 * payload.length);
+      assert.ok(seriesValue(text, `tcp_write_bytes_total{${labels}}`)! >= 3 * payload.length);
     }
     assert.match(text, /^# TYPE tcp_open_connections gauge$/m);
     assert.match(text, /^# TYPE tcp_close_total counter$/m);
@@ -119,9 +119,9 @@ describe('tcpMetrics', () => {
 
     const text = registry.expose();
     const out = 'direction="outbound",peer="dst",tls="no_identity",no_tls_reason="loopback"';
-    assert.equal(valueOf(text, `tcp_open_total{${out}}`), 1);
-    assert.equal(valueOf(text, `tcp_close_total{${out},classification="failure"}`), 1);
-    assert.equal(valueOf(text, `tcp_open_connections{${out}}`), 0);
+    assert.equal(seriesValue(text, `tcp_open_total{${out}}`), 1);
+    assert.equal(seriesValue(text, `tcp_close_total{${out},classification="failure"}`), 1);
+    assert.equal(seriesValue(text, `tcp_open_connections{${out}}`), 0);
   });
 
   it('counts errors by direction and code, and shares families per registry', () => {
