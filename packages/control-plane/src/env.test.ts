@@ -29,6 +29,7 @@ describe('control-plane environment', () => {
         configPath: 'fusion.yaml',
         pkiDir,
         identityListen: { host: '127.0.0.1', port: 8080 },
+        destinationListen: { host: '127.0.0.1', port: 8086 },
         adminListen: { host: '127.0.0.1', port: 9990 },
         logLevel: undefined,
       },
@@ -40,10 +41,12 @@ describe('control-plane environment', () => {
       FUSION_CONFIG: 'fusion.yaml',
       FUSION_PKI_DIR: pkiDir,
       FUSION_IDENTITY_LISTEN_ADDR: '[::1]:0',
+      FUSION_DESTINATION_LISTEN_ADDR: '127.0.0.2:18086',
       FUSION_CONTROL_PLANE_ADMIN_ADDR: '0.0.0.0:9991',
       LOG_LEVEL: 'debug',
     });
     assert.deepEqual(env.identityListen, { host: '::1', port: 0 });
+    assert.deepEqual(env.destinationListen, { host: '127.0.0.2', port: 18086 });
     assert.deepEqual(env.adminListen, { host: '0.0.0.0', port: 9991 });
     assert.equal(env.logLevel, 'debug');
   });
@@ -62,6 +65,11 @@ describe('control-plane environment', () => {
         { ...base, FUSION_IDENTITY_LISTEN_ADDR: '8080' },
         'FUSION_IDENTITY_LISTEN_ADDR',
         /"8080" is not host:port/,
+      ],
+      [
+        { ...base, FUSION_DESTINATION_LISTEN_ADDR: 'destination' },
+        'FUSION_DESTINATION_LISTEN_ADDR',
+        /FUSION_DESTINATION_LISTEN_ADDR="destination" is not host:port/,
       ],
       [
         { ...base, FUSION_CONTROL_PLANE_ADMIN_ADDR: 'localhost:70000' },

@@ -18,6 +18,8 @@ export interface ControlPlaneEnv {
   readonly pkiDir: string;
   /** FUSION_IDENTITY_LISTEN_ADDR (default 127.0.0.1:8080, the seed's identity port). */
   readonly identityListen: ListenAddress;
+  /** FUSION_DESTINATION_LISTEN_ADDR (default 127.0.0.1:8086, the seed's destination port). */
+  readonly destinationListen: ListenAddress;
   /** FUSION_CONTROL_PLANE_ADMIN_ADDR (default 127.0.0.1:9990). */
   readonly adminListen: ListenAddress;
   /** LOG_LEVEL; when unset, fusion.yaml's logging.level applies. */
@@ -56,6 +58,7 @@ export function readControlPlaneEnv(env: Env = process.env): ControlPlaneEnv {
     configPath,
     pkiDir,
     identityListen: listenAddress(env, 'FUSION_IDENTITY_LISTEN_ADDR', '127.0.0.1:8080'),
+    destinationListen: listenAddress(env, 'FUSION_DESTINATION_LISTEN_ADDR', '127.0.0.1:8086'),
     adminListen: listenAddress(env, 'FUSION_CONTROL_PLANE_ADMIN_ADDR', '127.0.0.1:9990'),
     logLevel: level ? (level as LogLevel) : undefined,
   };

@@ -1,11 +1,23 @@
 /**
- * @fusion/control-plane: the mesh's control plane. Today the identity service (the CA) and the
- * admin listener; destination and the public API join as components beside identity.
+ * @fusion/control-plane: the mesh's control plane. The identity service (the CA), the
+ * destination service (discovery) and the admin listener; the public API joins beside them.
  */
 export type { AdminServer, AdminServerOptions } from './admin/index.ts';
 export { createAdminServer } from './admin/index.ts';
 export type { Component, Readiness } from './component.ts';
 export { overallReadiness } from './component.ts';
+export type {
+  DestinationComponent,
+  DestinationOptions,
+  EndpointRegistryOptions,
+} from './destination/index.ts';
+export {
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_TTL_MS,
+  DestinationRefusal,
+  EndpointRegistry,
+  startDestination,
+} from './destination/index.ts';
 export type { ControlPlaneEnv, ListenAddress } from './env.ts';
 export { EnvError, parseListenAddress, readControlPlaneEnv } from './env.ts';
 export type {

@@ -1,7 +1,9 @@
 /** The control-plane program as the supervisor runs it: a child process, env in, JSON lines out. */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
@@ -77,6 +79,7 @@ describe('control-plane main', () => {
       FUSION_CONFIG: configPath,
       FUSION_PKI_DIR: pki.dir,
       FUSION_IDENTITY_LISTEN_ADDR: '127.0.0.1:0',
+      FUSION_DESTINATION_LISTEN_ADDR: '127.0.0.1:0',
       FUSION_CONTROL_PLANE_ADMIN_ADDR: '127.0.0.1:0',
     });
     const listening = await program.line((l) => l.msg === 'admin listening');
@@ -92,6 +95,13 @@ describe('control-plane main', () => {
     const identity = program.lines.find((l) => l.msg === 'identity service listening');
     assert.equal(identity?.identity, 'identity.fusion.serviceaccount.identity.mesh.test');
     assert.equal(identity?.component, 'identity');
+    const destination = program.lines.find((l) => l.msg === 'destination service listening');
+    assert.equal(destination?.identity, 'destination.fusion.serviceaccount.identity.mesh.test');
+    assert.equal(destination?.component, 'destination');
+    assert.match(
+      metrics,
+      /^destination_registrations_refused_total\{reason="service-identity-mismatch"\} 0$/m,
+    );
 
     program.child.kill('SIGTERM');
     assert.equal(await program.exit, 0);
@@ -108,6 +118,25 @@ describe('control-plane main', () => {
     assert.match(String(fatal?.msg), /FUSION_PKI_DIR is not set/);
   });
 
+  it('exits 1 naming destination when its port is taken, never having said it started', async () => {
+    const busy = createServer().listen(0, '127.0.0.1');
+    await once(busy, 'listening');
+    const program = run({
+      FUSION_CONFIG: configPath,
+      FUSION_PKI_DIR: pki.dir,
+      FUSION_IDENTITY_LISTEN_ADDR: '127.0.0.1:0',
+      FUSION_DESTINATION_LISTEN_ADDR: `127.0.0.1:${(busy.address() as AddressInfo).port}`,
+      FUSION_CONTROL_PLANE_ADMIN_ADDR: '127.0.0.1:0',
+    });
+    const code = await program.exit;
+    busy.close();
+    assert.equal(code, 1);
+    assert.ok(program.lines.some((l) => l.msg === 'identity service listening'));
+    assert.ok(!program.lines.some((l) => l.msg === 'control plane started'));
+    const fatal = program.lines.find((l) => l.level === 'fatal');
+    assert.match(String(fatal?.msg), /^destination cannot start: listen EADDRINUSE/);
+  });
+
   it('exits 1 naming the problem when the PKI directory holds no valid issuer', async () => {
     const broken = await createTestPki();
     await rm(join(broken.dir, 'issuer.key'));
@@ -115,6 +144,7 @@ describe('control-plane main', () => {
       FUSION_CONFIG: configPath,
       FUSION_PKI_DIR: broken.dir,
       FUSION_IDENTITY_LISTEN_ADDR: '127.0.0.1:0',
+      FUSION_DESTINATION_LISTEN_ADDR: '127.0.0.1:0',
       FUSION_CONTROL_PLANE_ADMIN_ADDR: '127.0.0.1:0',
     });
     const code = await program.exit;

@@ -1,7 +1,8 @@
 /**
  * The control-plane program: reads its environment and fusion.yaml, opens the admin listener
  * first (so the supervisor sees "starting" rather than a refused connection), then starts each
- * component in order. Destination and the public API join the `components` list below.
+ * component in order: identity, then destination (whose certificate identity's issuer signs);
+ * the public API joins the `components` list below.
  * Any start failure is one fatal JSON line and exit 1; SIGTERM/SIGINT close everything, exit 0.
  */
 import { loadConfigOrThrow } from '@fusion/config';
@@ -15,8 +16,9 @@ import {
 } from '@fusion/telemetry';
 import { createAdminServer } from './admin/index.ts';
 import { type Component, overallReadiness } from './component.ts';
+import { startDestination } from './destination/index.ts';
 import { type ControlPlaneEnv, EnvError, readControlPlaneEnv } from './env.ts';
-import { startIdentity } from './identity/index.ts';
+import { type IdentityComponent, startIdentity } from './identity/index.ts';
 
 const SERVICE = 'control-plane';
 /** Longest a shutdown may take before exiting 1 anyway. */
@@ -32,11 +34,12 @@ const log = logger('main');
 const registry = new Registry();
 registerProcessMetrics(registry);
 const running: Component[] = [];
+let identity: IdentityComponent | undefined;
 const components: ReadonlyArray<{ name: string; start: () => Promise<Component> }> = [
   {
     name: 'identity',
-    start: () =>
-      startIdentity({
+    start: async () => {
+      identity = await startIdentity({
         pkiDir: env.pkiDir,
         ...env.identityListen,
         trustDomain: config.mesh.trustDomain,
@@ -44,6 +47,23 @@ const components: ReadonlyArray<{ name: string; start: () => Promise<Component> 
         clockSkewMs: config.mesh.clockSkewAllowanceMs,
         registry,
         logger: logger('identity'),
+      });
+      return identity;
+    },
+  },
+  {
+    name: 'destination',
+    start: () =>
+      startDestination({
+        // Started after identity, so its issuer store is there to sign with.
+        issuers: identity!.issuers,
+        ...env.destinationListen,
+        trustDomain: config.mesh.trustDomain,
+        lifetimeMs: config.mesh.certificateLifetimeMs,
+        clockSkewMs: config.mesh.clockSkewAllowanceMs,
+        knownServices: Object.keys(config.services),
+        registry,
+        logger: logger('destination'),
       }),
   },
 ];

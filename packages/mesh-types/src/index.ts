@@ -18,6 +18,26 @@ export type {
   TrafficPolicy,
   TrafficRule,
 } from './config.ts';
+export type {
+  DeregisterRequest,
+  DeregisterResponse,
+  DestinationEndpoint,
+  DestinationErrorBody,
+  DestinationRefusalCode,
+  DestinationUpdate,
+  GetRequest,
+  HeartbeatRequest,
+  LeaseResponse,
+  RegisterRequest,
+} from './destination-api.ts';
+export {
+  DEREGISTER_PATH,
+  DESTINATION_REFUSAL_STATUS,
+  GET_PATH,
+  HEARTBEAT_PATH,
+  NDJSON_CONTENT_TYPE,
+  REGISTER_PATH,
+} from './destination-api.ts';
 export type { Diagnostic, Severity } from './diagnostics.ts';
 export { formatDiagnostic } from './diagnostics.ts';
 export type {

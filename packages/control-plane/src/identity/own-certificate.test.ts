@@ -44,6 +44,24 @@ describe('the identity server certificate', () => {
     assert.match(String(context.key), /BEGIN PRIVATE KEY/);
   });
 
+  it('carries the trust anchors only for a server that verifies clients', async () => {
+    const make = (verifyClients: boolean) =>
+      createOwnCertificate({
+        identity: SERVER,
+        issuer: () => currentIssuerOf(pki.issuer, pki.anchor.certPem),
+        lifetimeMs: HOUR_MS,
+        clockSkewMs: 0,
+        logger: captureLogger().logger,
+        verifyClients,
+      });
+    const verifying = await make(true);
+    const plain = await make(false);
+    verifying.close();
+    plain.close();
+    assert.equal(verifying.current().context.ca, pki.anchor.certPem);
+    assert.equal(plain.current().context.ca, undefined);
+  });
+
   it('re-signs with whatever issuer is current, keeping its key', async () => {
     let issuer: CurrentIssuer = currentIssuerOf(pki.issuer, pki.anchor.certPem);
     const own = await createOwnCertificate({

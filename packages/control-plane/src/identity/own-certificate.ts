@@ -1,9 +1,10 @@
 /**
- * The identity service's own TLS certificate. It is a mesh workload like any other
- * (`identity.fusion.serviceaccount.identity.<trust-domain>`), but it cannot ask itself over the
- * network, so it signs its own leaf with the current issuer. The key is made in memory and never
- * written; the leaf is re-signed when the issuer changes and at 70 % of its lifetime (the
- * proxies' rule), and each new one is handed to the server to swap in.
+ * A control-plane server's own TLS certificate: identity's
+ * (`identity.fusion.serviceaccount.identity.<trust-domain>`) and destination's
+ * (`destination.fusion.…`). Each is a mesh workload like any other, but the identity service
+ * cannot ask itself over the network, so the leaf is signed here with the current issuer. The
+ * key is made in memory and never written; the leaf is re-signed when the issuer changes and at
+ * 70 % of its lifetime (the proxies' rule), and each new one is handed to the server to swap in.
  */
 import type { SecureContextOptions } from 'node:tls';
 import type { WorkloadIdentity } from '@fusion/pki';
@@ -17,6 +18,11 @@ export interface OwnCertificateOptions {
   readonly lifetimeMs: number;
   readonly clockSkewMs: number;
   readonly logger: Logger;
+  /**
+   * Also put the issuer's trust anchors in the context, for a server that verifies client
+   * certificates (destination); they then follow anchor rotation with the leaf.
+   */
+  readonly verifyClients?: boolean;
   readonly now?: () => Date;
 }
 
@@ -63,7 +69,9 @@ export async function createOwnCertificate(
     });
     // x509's PEM has no final newline; OpenSSL needs one between blocks.
     const chain = `${leaf.cert.toString('pem').trim()}\n${issuer.certPem.trim()}\n`;
-    return { cert: leaf.cert, context: { key: keyPem, cert: chain, minVersion: 'TLSv1.3' } };
+    const context: SecureContextOptions = { key: keyPem, cert: chain, minVersion: 'TLSv1.3' };
+    if (options.verifyClients) context.ca = issuer.anchorsPem;
+    return { cert: leaf.cert, context };
   };
 
   const schedule = (delayMs: number) => {
@@ -90,7 +98,10 @@ export async function createOwnCertificate(
       try {
         current = await sign();
       } catch (error) {
-        options.logger.error({ err: error, reason }, 'identity server certificate renewal failed');
+        options.logger.error(
+          { err: error, reason, identity: options.identity.name },
+          'server certificate renewal failed',
+        );
         schedule(RETRY_MS);
         return current;
       }
@@ -102,7 +113,7 @@ export async function createOwnCertificate(
           issuer: current.cert.issuer,
           not_after: current.cert.notAfter.toISOString(),
         },
-        'identity server certificate renewed',
+        'server certificate renewed',
       );
       scheduleRefresh(current);
       for (const listener of listeners) listener(current);

@@ -5,11 +5,13 @@
  * certifier's, the bookkeeping the metrics'.
  */
 import http2 from 'node:http2';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import type { CertifyRequest } from '@fusion/mesh-types';
 import { CERTIFY_PATH } from '@fusion/mesh-types';
 import type { Logger } from '@fusion/telemetry';
+import { gracefulClose } from '../graceful-close.ts';
+import { readBody, sendJson } from '../http-json.ts';
 import { listenOn } from '../listen.ts';
 import type { Certifier } from './certifier.ts';
 import type { IdentityMetrics } from './metrics.ts';
@@ -42,16 +44,7 @@ type Response = http2.Http2ServerResponse;
 export function createIdentityServer(options: IdentityServerOptions): IdentityServer {
   const { logger } = options;
   const server = http2.createSecureServer({ ...options.tls, allowHTTP1: true });
-  const sockets = new Set<Socket>();
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on('secureConnection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  server.on('session', (session) => {
-    sessions.add(session);
-    session.once('close', () => sessions.delete(session));
-  });
+  const closeGracefully = gracefulClose(server);
   // Scanners and clients without the anchors fail here; that is theirs to fix, not an error of ours.
   server.on('tlsClientError', (error) => logger.debug({ err: error }, 'TLS handshake failed'));
   server.on('request', (req: Request, res: Response) => {
@@ -65,17 +58,8 @@ export function createIdentityServer(options: IdentityServerOptions): IdentitySe
     listen: (host, port) => listenOn(server, host, port),
     address: () => (server.listening ? (server.address() as AddressInfo) : undefined),
     setTls: (tls) => server.setSecureContext(tls),
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (!server.listening) return resolve();
-        server.close(() => resolve());
-        // GOAWAY lets in-flight streams finish and tells clients to reconnect elsewhere.
-        for (const session of sessions) session.close();
-        const cut = setTimeout(() => {
-          for (const socket of sockets) socket.destroy();
-        }, CLOSE_GRACE_MS);
-        cut.unref();
-      }),
+    // GOAWAY lets in-flight streams finish and tells clients to reconnect elsewhere.
+    close: () => closeGracefully(CLOSE_GRACE_MS),
   };
 }
 
@@ -91,7 +75,7 @@ async function handle(options: IdentityServerOptions, req: Request, res: Respons
   const started = performance.now();
   let identity: string | undefined;
   try {
-    const request = parseJson(await readBody(req));
+    const request = parseJson(await readRequest(req));
     identity = identityOf(request);
     // The certifier checks the shape itself and refuses with a precise message.
     const certified = await options.certifier.certify(request as CertifyRequest);
@@ -127,34 +111,10 @@ function identityOf(request: unknown): string | undefined {
   return typeof identity === 'string' ? identity.slice(0, 256) : undefined;
 }
 
-function readBody(req: Request): Promise<Buffer> {
-  const tooLarge = () =>
-    new CertifyRefusal('malformed-request', `request body exceeds ${MAX_BODY_BYTES} bytes`);
-  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
-    return Promise.reject(tooLarge());
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
-      // Stop buffering but keep draining, so the refusal can still be written back.
-      req.off('data', onData);
-      req.resume();
-      reject(tooLarge());
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', reject);
-  });
-}
-
-function sendJson(res: Response, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
+function readRequest(req: Request): Promise<Buffer> {
+  return readBody(
+    req,
+    MAX_BODY_BYTES,
+    () => new CertifyRefusal('malformed-request', `request body exceeds ${MAX_BODY_BYTES} bytes`),
+  );
 }

@@ -1,0 +1,62 @@
+/**
+ * One open Get: the service's whole set as the first line, then a line after every change,
+ * written in the registry's own call so a change reaches the socket at once. A watcher that
+ * reads slower than changes come is not buffered without bound: while its stream is full only
+ * the newest set is kept, and written when it drains — every line is a whole set, so skipping
+ * the ones in between loses nothing.
+ */
+import type { Http2ServerResponse } from 'node:http2';
+import { type DestinationUpdate, NDJSON_CONTENT_TYPE } from '@fusion/mesh-types';
+import type { EndpointRegistry } from './registry.ts';
+
+export interface WatchStream {
+  /** Ends the response cleanly (server shutdown): the client reconnects elsewhere or later. */
+  end(): void;
+}
+
+export function openWatchStream(
+  registry: EndpointRegistry,
+  service: string,
+  res: Http2ServerResponse,
+  onPushed: () => void,
+  onClosed: (stream: WatchStream) => void,
+): WatchStream {
+  res.writeHead(200, { 'content-type': NDJSON_CONTENT_TYPE, 'cache-control': 'no-store' });
+  let full = false;
+  let newest: string | undefined;
+  let closed = false;
+  const write = (line: string) => {
+    onPushed();
+    full = !res.write(line);
+  };
+  const push = (update: DestinationUpdate) => {
+    if (closed) return;
+    const line = `${JSON.stringify(update)}\n`;
+    if (full) newest = line;
+    else write(line);
+  };
+  res.on('drain', () => {
+    full = false;
+    if (newest === undefined || closed) return;
+    const line = newest;
+    newest = undefined;
+    write(line);
+  });
+  const unwatch = registry.watch(service, push);
+  const stop = () => {
+    if (closed) return false;
+    closed = true;
+    unwatch();
+    return true;
+  };
+  const stream: WatchStream = {
+    end: () => {
+      if (stop()) res.end();
+    },
+  };
+  res.once('close', () => {
+    stop();
+    onClosed(stream);
+  });
+  return stream;
+}
