@@ -2,7 +2,7 @@
 export { PROXY_ENV, PROXY_ENV_PREFIXES } from './names.ts';
 export type { ProxyEnv } from './proxy-env.ts';
 export { ProxyEnvError, readProxyEnv } from './proxy-env.ts';
-export type { AppProtocol, HostPort } from './values.ts';
+export type { AppProtocol, HostPort, PortRange, TcpUpstreamEnv } from './values.ts';
 export {
   APP_PROTOCOLS,
   formatHostPort,

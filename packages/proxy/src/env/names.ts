@@ -22,6 +22,10 @@ export const PROXY_ENV = {
   external: 'FUSION_PROXY_EXTERNAL',
   service: 'FUSION_PROXY_SERVICE',
   staticEndpoints: 'FUSION_PROXY_STATIC_ENDPOINTS',
+  /** Ports served as opaque TCP: the inbound listen port listed means the app is opaque. */
+  inboundOpaquePorts: 'LINKERD2_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION',
+  /** `service=host:port,…`: loopback listeners for the app's opaque TCP to mesh services. */
+  outboundTcp: 'FUSION_PROXY_OUTBOUND_TCP',
 } as const;
 
 /** Prefixes of the variables `GET /env.json` shows: the proxy's own, not the app's secrets. */

@@ -27,13 +27,18 @@ import {
   type AppProtocol,
   type HostPort,
   INBOUND_DEFAULT_POLICIES,
+  inPortRanges,
   isServiceName,
+  type PortRange,
   parseAppProtocol,
   parseBool,
   parseConnectAddress,
   parseDuration,
   parseInboundDefaultPolicy,
   parseListenAddress,
+  parsePortRanges,
+  parseTcpUpstreams,
+  type TcpUpstreamEnv,
 } from './values.ts';
 
 export interface ProxyEnv {
@@ -58,6 +63,12 @@ export interface ProxyEnv {
   /** The gateway: also accept plain HTTP from outside the mesh on the inbound port. */
   readonly external: boolean;
   readonly staticEndpointsPath: string | undefined;
+  /** LINKERD2_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION; default none. */
+  readonly inboundOpaquePorts: readonly PortRange[];
+  /** The inbound listen port is among them: the app is opaque TCP (fusion.yaml `protocol: tcp`). */
+  readonly inboundOpaque: boolean;
+  /** FUSION_PROXY_OUTBOUND_TCP: loopback listeners for opaque TCP to mesh services. */
+  readonly outboundTcp: readonly TcpUpstreamEnv[];
   readonly identity: IdentityClientOptions;
   /** Defaults worth logging once the logger exists (Linkerd warns about the same ones). */
   readonly warnings: readonly string[];
@@ -78,6 +89,9 @@ export class ProxyEnvError extends Error {
 
 const ADDRESS = 'host:port, e.g. 127.0.0.1:8080 or [::1]:8080';
 const DURATION = 'duration such as 500ms, 10s, 2m or 1h';
+const PORT_RANGES = 'comma-separated ports or from-to ranges, e.g. 5432,6379,4000-4100';
+const TCP_UPSTREAMS =
+  'comma-separated service=host:port on loopback, e.g. postgres=127.0.0.1:15432,redis=127.0.0.1:16379';
 
 export function readProxyEnv(env: NodeJS.ProcessEnv = process.env): ProxyEnv {
   const read = envReader(env);
@@ -129,12 +143,16 @@ export function readProxyEnv(env: NodeJS.ProcessEnv = process.env): ProxyEnv {
       'the path of an existing JSON endpoints file',
       (path) => (isFile(path) ? path : undefined),
     ),
+    inboundOpaquePorts:
+      read.optional(PROXY_ENV.inboundOpaquePorts, PORT_RANGES, parsePortRanges) ?? [],
+    outboundTcp: read.optional(PROXY_ENV.outboundTcp, TCP_UPSTREAMS, parseTcpUpstreams) ?? [],
     identity,
     warnings,
   };
   if (read.problems.length > 0) throw new ProxyEnvError(read.problems);
+  const inboundOpaque = inPortRanges(parsed.inboundListen.port, parsed.inboundOpaquePorts);
   // With no problems, the required values (app, identity) are all present.
-  return { ...parsed, app: parsed.app!, identity: parsed.identity! };
+  return { ...parsed, app: parsed.app!, identity: parsed.identity!, inboundOpaque };
 }
 
 /** The identity variables are identity-client's to read; their problems join this report. */

@@ -85,3 +85,68 @@ export function parseAppProtocol(text: string): AppProtocol | undefined {
 export function isServiceName(text: string): boolean {
   return /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(text);
 }
+
+/** An inclusive range of ports; a single port is a range of one. */
+export interface PortRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * Linkerd's port-range set (`25,587,3306,4000-4100`), as linkerd2-proxy parses
+ * `LINKERD2_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION`. Blank items are skipped; every bad
+ * item is named in the error.
+ */
+export function parsePortRanges(text: string): PortRange[] {
+  const ranges: PortRange[] = [];
+  const bad: string[] = [];
+  for (const item of text.split(',').map((part) => part.trim())) {
+    if (item === '') continue;
+    const match = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(item);
+    const from = Number(match?.[1]);
+    const to = Number(match?.[2] ?? match?.[1]);
+    if (!match || from < 1 || to > 65_535 || from > to) bad.push(`'${item}'`);
+    else ranges.push({ from, to });
+  }
+  if (bad.length > 0) throw new Error(`not a port or from-to range: ${bad.join(', ')}`);
+  return ranges;
+}
+
+export function inPortRanges(port: number, ranges: readonly PortRange[]): boolean {
+  return ranges.some((range) => port >= range.from && port <= range.to);
+}
+
+/** One `service=host:port` of FUSION_PROXY_OUTBOUND_TCP. */
+export interface TcpUpstreamEnv {
+  readonly service: string;
+  readonly listen: HostPort;
+}
+
+/**
+ * `service=host:port,…`: a loopback listener per mesh service the app reaches over opaque TCP.
+ * The host must be loopback: anything that can connect there speaks to the service with this
+ * workload's identity, so only the app itself may. Every bad item is named in the error.
+ */
+export function parseTcpUpstreams(text: string): TcpUpstreamEnv[] {
+  const upstreams: TcpUpstreamEnv[] = [];
+  const bad: string[] = [];
+  for (const item of text.split(',').map((part) => part.trim())) {
+    if (item === '') continue;
+    const equals = item.indexOf('=');
+    const service = item.slice(0, equals).trim();
+    const listen = equals === -1 ? undefined : parseListenAddress(item.slice(equals + 1).trim());
+    if (equals === -1) bad.push(`'${item}' is not service=host:port`);
+    else if (!isServiceName(service)) bad.push(`'${service}' is not a service name`);
+    else if (!listen) bad.push(`'${item.slice(equals + 1)}' is not host:port`);
+    else if (!isLoopbackHost(listen.host)) bad.push(`${listen.host} is not a loopback address`);
+    else if (upstreams.some((u) => u.listen.port === listen.port && listen.port !== 0)) {
+      bad.push(`port ${listen.port} is given twice`);
+    } else upstreams.push({ service, listen });
+  }
+  if (bad.length > 0) throw new Error(bad.join('; '));
+  return upstreams;
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
