@@ -8,6 +8,7 @@ import type { PeerCertificate } from 'node:tls';
 import type { ProxyRequest } from '../http/message.ts';
 import type { ConnectionFacts, ServerRequest } from '../http/serve.ts';
 import type { TargetLabels } from '../metrics/http-metrics.ts';
+import type { TransportLabels } from '../metrics/tcp-metrics.ts';
 
 /** What a caller's identity is read from: a TLSSocket's fields, none of which plain sockets have. */
 export interface MaybeTlsSocket {
@@ -66,4 +67,12 @@ export function inboundLabels(): (request: ProxyRequest) => TargetLabels {
     }
     return labels;
   };
+}
+
+/** Linkerd's transport labels for a connection the inbound side accepted (after its handshake). */
+export function acceptedLabels(socket: MaybeTlsSocket): TransportLabels {
+  const facts = factsOf(socket);
+  return facts.tls
+    ? { direction: 'inbound', peer: 'src', tls: 'true', clientId: facts.clientId }
+    : { direction: 'inbound', peer: 'src', tls: 'no_identity', noTlsReason: 'no_tls_from_remote' };
 }

@@ -38,6 +38,16 @@ export interface TcpMetrics {
   countError(direction: Direction, error: string): void;
 }
 
+/** The app's own connections, over loopback: no mesh TLS there, by design. */
+export function loopbackLabels(direction: Direction, peer: 'src' | 'dst'): TransportLabels {
+  return { direction, peer, tls: 'no_identity', noTlsReason: 'loopback' };
+}
+
+/** A connection this proxy opened to a peer proxy that must prove `serverId`. */
+export function meshPeerLabels(serverId: string): TransportLabels {
+  return { direction: 'outbound', peer: 'dst', tls: 'true', serverId };
+}
+
 const TRANSPORT = ['direction', 'peer', 'tls', 'client_id', 'server_id', 'no_tls_reason'] as const;
 
 /** One set of families per registry: inbound, outbound and opaque TCP share it. */
