@@ -4,6 +4,7 @@
  * (`grpc-status`) passed back as trailers.
  */
 import http2 from 'node:http2';
+import type { Socket } from 'node:net';
 import { asProxyError, ProxyError } from '../errors/proxy-error.ts';
 import type { HeaderMap, ProxyResponse } from '../http/message.ts';
 import { forwardableHeaders } from '../http/message.ts';
@@ -28,6 +29,8 @@ export function newH2cApp(endpoint: AppEndpoint): AppClient {
     fresh.once('goaway', forget);
     fresh.once('close', forget);
     guardConnect(fresh, endpoint, (error) => fresh.destroy(error));
+    const { onConnection } = endpoint;
+    if (onConnection) fresh.once('connect', (_, socket) => onConnection(socket as Socket));
     return fresh;
   };
 

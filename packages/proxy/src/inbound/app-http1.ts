@@ -37,9 +37,10 @@ export function newHttp1App(endpoint: AppEndpoint): AppClient {
         headers: { ...request.headers, host: request.authority },
       });
       let responded = false;
-      upstream.once('socket', (socket) =>
-        guardConnect(socket, endpoint, (error) => upstream.destroy(error)),
-      );
+      upstream.once('socket', (socket) => {
+        endpoint.onConnection?.(socket);
+        guardConnect(socket, endpoint, (error) => upstream.destroy(error));
+      });
       upstream.once('response', (response) => {
         responded = true;
         resolve(fromApp(response));

@@ -2,6 +2,7 @@
  * What the two app clients (HTTP/1.1 and h2c) share: the endpoint they dial, how a request body
  * is streamed to the app, how a response's trailers are awaited, and the connect timeout.
  */
+import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream';
 import { ProxyError } from '../errors/proxy-error.ts';
@@ -13,6 +14,8 @@ export interface AppEndpoint {
   readonly port: number;
   /** How long a new connection to the app may take before the request fails (504). */
   readonly connectTimeoutMs: number;
+  /** Told about each connection to the app (transport metrics); may see a pooled one again. */
+  readonly onConnection?: (socket: Socket) => void;
 }
 
 /** A handler that talks to the app, and the pool behind it. */
