@@ -11,7 +11,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { Registry } from '@fusion/telemetry';
 import { startAdmin } from '../admin/index.ts';
@@ -79,30 +79,46 @@ function summary(samples: readonly number[]): string {
   return `p50 ${at(0.5).toFixed(2)} ms, p99 ${at(0.99).toFixed(2)} ms, max ${sorted.at(-1)!.toFixed(2)} ms`;
 }
 
-// 1. What one event-loop turn costs. Before: the route rendered and encoded the whole text in
-// one turn. Now: one turn reads every value into chunks, then each chunk is encoded in a turn
-// of its own, so the longest turn is the larger of those.
-const oneShot: number[] = [];
-const longestTurn: number[] = [];
-for (let i = 0; i < SCRAPES; i++) {
-  const t0 = performance.now();
-  Buffer.from(registry.expose());
-  oneShot.push(performance.now() - t0);
-  const t1 = performance.now();
-  const chunks = registry.exposeChunks();
-  let longest = performance.now() - t1;
-  for (const chunk of chunks) {
-    const t2 = performance.now();
-    Buffer.from(chunk);
-    longest = Math.max(longest, performance.now() - t2);
-  }
-  longestTurn.push(longest);
+/** A synchronous stretch of main-thread work: wall time, and this process's CPU time. */
+interface Segment {
+  readonly wallMs: number;
+  readonly cpuMs: number;
 }
-console.log(`before: expose() + encode, one turn      ${summary(oneShot)}`);
-console.log(`after: longest turn of exposeChunks()   ${summary(longestTurn)}`);
+function timed<T>(segments: Segment[], work: () => T): T {
+  const wall = performance.now();
+  const cpu = process.cpuUsage();
+  const result = work();
+  const used = process.cpuUsage(cpu);
+  segments.push({ wallMs: performance.now() - wall, cpuMs: (used.user + used.system) / 1000 });
+  return result;
+}
+const report = (label: string, segments: readonly Segment[]) => {
+  console.log(`${label} wall ${summary(segments.map((s) => s.wallMs))}`);
+  console.log(`${' '.repeat(label.length)} cpu  ${summary(segments.map((s) => s.cpuMs))}`);
+};
 
-// 2. Real scrapes over HTTP, the loop's delay watched on this thread meanwhile: the admin
-// server's /metrics, and beside it a server answering the way the route did before.
+// 1. The work of one scrape, turn by turn, without HTTP. Before: the route rendered and encoded
+// the whole text in one turn. After: one turn reads every value into chunks, then each chunk is
+// encoded in a turn of its own; the figure is the longest of those turns, per scrape.
+const oneShot: Segment[] = [];
+const longestTurn: Segment[] = [];
+for (let i = 0; i < SCRAPES; i++) {
+  timed(oneShot, () => Buffer.from(registry.expose()));
+  const turns: Segment[] = [];
+  const chunks = timed(turns, () => registry.exposeChunks());
+  for (const chunk of chunks) timed(turns, () => Buffer.from(chunk));
+  longestTurn.push(turns.reduce((a, b) => (b.wallMs > a.wallMs ? b : a)));
+}
+report('before: expose() + encode, one turn   ', oneShot);
+report('after: longest turn of a chunked scrape', longestTurn);
+
+// 2. Real scrapes over HTTP from a worker thread. Every synchronous stretch the server spends on
+// a scrape is timed where it runs (the route's exposeChunks and each write; the old route's
+// whole handler), and the loop's delay is watched meanwhile. On a busy machine the delay also
+// counts the OS preempting this thread, which is why the stretches are reported as well.
+const routeTurns: Segment[] = [];
+const exposeChunks = registry.exposeChunks.bind(registry);
+registry.exposeChunks = (chunkChars?: number) => timed(routeTurns, () => exposeChunks(chunkChars));
 const admin = await startAdmin({
   listen: { host: '127.0.0.1', port: 0 },
   registry,
@@ -115,7 +131,10 @@ const admin = await startAdmin({
   readiness: () => ({ ready: true }),
   config: () => ({}),
 });
-const before = http.createServer((_req, res) => send(res, 200, registry.expose()));
+const oneShotTurns: Segment[] = [];
+const before = http.createServer((_req, res) =>
+  timed(oneShotTurns, () => send(res, 200, registry.expose())),
+);
 await new Promise<void>((resolve) => before.listen(0, '127.0.0.1', resolve));
 
 /** The scraper: its own thread, one scrape at a time, a short pause between them. */
@@ -134,20 +153,25 @@ const SCRAPER = `
   })();
 `;
 
-async function loopDelayWhile<T>(work: () => Promise<T>) {
+async function watched<T>(work: () => Promise<T>) {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
+  const gcPauses: number[] = [];
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcPauses.push(entry.duration);
+  });
+  gc.observe({ entryTypes: ['gc'] });
   histogram.enable();
   const result = await work();
   histogram.disable();
+  gc.disconnect();
   const ms = (q: number) => (histogram.percentile(q) / 1e6).toFixed(2);
-  return {
-    result,
-    text: `p50 ${ms(50)} ms, p99 ${ms(99)} ms, max ${(histogram.max / 1e6).toFixed(2)} ms`,
-  };
+  const delay = `p50 ${ms(50)} ms, p99 ${ms(99)} ms, max ${(histogram.max / 1e6).toFixed(2)} ms`;
+  const gcText = `${gcPauses.length} pauses, longest ${Math.max(0, ...gcPauses).toFixed(2)} ms`;
+  return { result, delay, gcText };
 }
 
 const scrape = (port: number) =>
-  loopDelayWhile(
+  watched(
     () =>
       new Promise<number[]>((resolve, reject) => {
         const url = `http://127.0.0.1:${port}/metrics`;
@@ -156,15 +180,25 @@ const scrape = (port: number) =>
       }),
   );
 
-const idle = await loopDelayWhile(() => new Promise((resolve) => setTimeout(resolve, 1_000)));
-console.log(`event-loop delay, idle                  ${idle.text}`);
-for (const [name, port] of [
-  ['before (one-shot)', (before.address() as AddressInfo).port],
-  ['after (chunked)  ', admin.address.port],
+const idle = await watched(() => new Promise((resolve) => setTimeout(resolve, 1_000)));
+console.log(`event-loop delay, idle: ${idle.delay}`);
+for (const [name, port, turns] of [
+  ['before (one-shot)', (before.address() as AddressInfo).port, oneShotTurns],
+  ['after (chunked)', admin.address.port, routeTurns],
 ] as const) {
+  // The route's writes run inside ServerResponse.write: timed there, for this run only.
+  const write = http.ServerResponse.prototype.write;
+  if (turns === routeTurns) {
+    http.ServerResponse.prototype.write = function (this: http.ServerResponse, ...args: never[]) {
+      return timed(routeTurns, () => write.apply(this, args));
+    } as typeof write;
+  }
   const run = await scrape(port);
-  console.log(`${name}: scrape round trip      ${summary(run.result)}`);
-  console.log(`${name}: event-loop delay       ${run.text}`);
+  http.ServerResponse.prototype.write = write;
+  console.log(`${name}:`);
+  console.log(`  scrape round trip        ${summary(run.result)}`);
+  report('  each synchronous turn    ', turns);
+  console.log(`  event-loop delay         ${run.delay}; gc ${run.gcText}`);
 }
 before.close();
 await admin.close();
