@@ -10,6 +10,7 @@ import { markdown, saveResults } from './report.ts';
 import { runIdentity } from './scenarios/identity.ts';
 import { runPair } from './scenarios/pair.ts';
 import { pairFigures, pairTables } from './scenarios/pair-tables.ts';
+import { runTransport, transportFigures, transportTables } from './scenarios/transport.ts';
 
 const USAGE = `usage: npm run bench -- <scenario> [options]
 
@@ -17,11 +18,16 @@ scenarios:
   identity     certificates issued per second: key + CSR + Certify round trip, end to end
   pair         direct vs HAProxy pair vs fusion-proxy pair (mTLS, 1 KiB, 16 connections):
                latency at 500/1,000/2,000 rps, added latency, max throughput, proxy CPU and RSS
+  transport    the hop between proxies alone: one HTTP/2 mTLS session vs 16 HTTP/1.1 mTLS
+               connections (undici Pool, https.Agent), 16 in flight and 1,000/2,000/4,000 rps
 
 options:
   --seconds N  seconds per measurement (default 5; pair 10)
-  --rounds N   pair: repeat every measurement N times, interleaved (default 2)
+  --rounds N   pair, transport: repeat every measurement N times, interleaved (default 2)
   --no-wrk     pair: skip the wrk cross-check of maximum throughput
+  --programs SRC  pair: what fusion-proxy and the control plane run from — HEAD (default:
+               the committed sources, bundled as fusion up runs a sidecar), worktree (the
+               working tree, bundled) or tsx (the working tree's sources through tsx)
   --smoke      a short run that only shows the scenario works (1 s per measurement, 1 round);
                exits 1 only if a path cannot carry traffic at all
   --profile    write CPU profiles of the server under test (pair: both fusion proxies) to
@@ -34,6 +40,7 @@ const { values, positionals } = parseArgs({
     seconds: { type: 'string' },
     rounds: { type: 'string' },
     'no-wrk': { type: 'boolean', default: false },
+    programs: { type: 'string', default: 'HEAD' },
     smoke: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -45,7 +52,7 @@ if (values.help || !scenario) {
   console.log(USAGE);
   process.exit(values.help ? 0 : 2);
 }
-const DEFAULT_SECONDS: Record<string, number> = { pair: 10 };
+const DEFAULT_SECONDS: Record<string, number> = { pair: 10, transport: 10 };
 const seconds = values.smoke ? 1 : Number(values.seconds ?? DEFAULT_SECONDS[scenario] ?? 5);
 if (!Number.isFinite(seconds) || seconds <= 0) {
   console.error(`bench: --seconds '${values.seconds}' is not a positive number`);
@@ -61,6 +68,12 @@ function profileDir(): string {
   const dir = new URL('../results/profiles/', import.meta.url).pathname;
   console.log(`CPU profiles go to ${dir} (open them in Chrome DevTools or speedscope)`);
   return dir;
+}
+
+const programSource = values.programs;
+if (programSource !== 'HEAD' && programSource !== 'worktree' && programSource !== 'tsx') {
+  console.error(`bench: --programs '${programSource}' is not HEAD, worktree or tsx`);
+  process.exit(2);
 }
 
 const facts = runFacts();
@@ -88,6 +101,7 @@ switch (scenario) {
       throughputSeconds: seconds,
       warmupSeconds: values.smoke ? 0.5 : 3,
       wrk: !values.smoke && !values['no-wrk'],
+      programSource,
       ...(values.profile ? { profileDir: profileDir() } : {}),
     });
     const figures = pairFigures(run);
@@ -96,6 +110,7 @@ switch (scenario) {
     const data = {
       options: run.options,
       versions: run.versions,
+      idleRssBytes: run.idleRssBytes,
       broken: run.broken,
       peakRssPerMeasurement: run.peakRssPerMeasurement,
       figures,
@@ -110,6 +125,26 @@ switch (scenario) {
       console.error(`bench pair: cannot carry traffic: ${Object.keys(run.broken).join(', ')}`);
       process.exit(1);
     }
+    break;
+  }
+  case 'transport': {
+    const run = await runTransport({
+      seconds,
+      rates: [1000, 2000, 4000],
+      rounds,
+      concurrency: 16,
+    });
+    const figures = transportFigures(run);
+    const tables = transportTables(run, figures);
+    console.log(markdown(facts, tables));
+    const data = {
+      options: run.options,
+      peakRssBytes: run.peakRssBytes,
+      broken: run.broken,
+      figures,
+    };
+    console.log(`results: ${saveResults('transport', facts, tables, data)}.{json,md}`);
+    if (Object.keys(run.broken).length > 0) process.exit(1);
     break;
   }
   default:

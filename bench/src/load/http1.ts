@@ -6,7 +6,7 @@
  * cycle the generator spends is one the processes under test do not get.
  */
 import type { ConnectionOptions } from 'node:tls';
-import { Pool } from 'undici';
+import { buildConnector, Pool } from 'undici';
 import type { Send } from './generate.ts';
 
 export interface Http1ClientOptions {
@@ -16,8 +16,11 @@ export interface Http1ClientOptions {
   readonly path?: string;
   /** The Host header: the service name, when the origin is a proxy. */
   readonly host?: string;
-  /** For https origins: certificate, key, CA, servername. */
-  readonly tls?: ConnectionOptions;
+  /**
+   * For https origins: certificate, key, CA and `servername` — which then holds whatever the
+   * Host header says (undici would otherwise take the SNI name from the Host header).
+   */
+  readonly tls?: ConnectionOptions & { maxCachedSessions?: number };
   readonly timeoutMs?: number;
 }
 
@@ -37,7 +40,7 @@ export function http1Client(options: Http1ClientOptions): Http1Client {
     keepAliveMaxTimeout: 600_000,
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
-    ...(options.tls ? { connect: options.tls } : {}),
+    ...(options.tls ? { connect: fixedServername(options.tls) } : {}),
   });
   const request = {
     method: 'GET' as const,
@@ -57,4 +60,11 @@ export function http1Client(options: Http1ClientOptions): Http1Client {
     },
     close: () => pool.close(),
   };
+}
+
+function fixedServername(tls: ConnectionOptions & { maxCachedSessions?: number }) {
+  const connect = buildConnector(tls as buildConnector.BuildOptions);
+  const servername = tls.servername;
+  return (options: buildConnector.Options, callback: buildConnector.Callback) =>
+    connect(servername ? { ...options, servername } : options, callback);
 }

@@ -13,14 +13,15 @@
  * /proc/<pid>/stat before and after every measurement, its peak RSS from VmHWM (reset before
  * each measurement where the kernel allows).
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startControlPlane } from '../fixtures/control-plane.ts';
-import { startFusionPair, UPSTREAM_SERVICE } from '../fixtures/fusion-pair.ts';
+import { CLIENT_SERVICE, startFusionPair, UPSTREAM_SERVICE } from '../fixtures/fusion-pair.ts';
 import { startHaproxyPair } from '../fixtures/haproxy.ts';
 import type { Child } from '../fixtures/processes.ts';
+import { bundledProgram, type Program, type ProgramSource } from '../fixtures/program.ts';
 import { startUpstream } from '../fixtures/upstream.ts';
 import {
   closedLoop,
@@ -51,6 +52,8 @@ export interface PairOptions {
   readonly warmupSeconds: number;
   /** Cross-check the closed-loop ceiling with wrk, when it is installed. */
   readonly wrk: boolean;
+  /** Which fusion-proxy and control-plane programs to run (default: bundles of HEAD). */
+  readonly programSource: ProgramSource;
   /** Write CPU profiles of the fusion proxies here, and rank their functions. */
   readonly profileDir?: string;
 }
@@ -78,6 +81,8 @@ export interface PairRun {
   /** Paths that could not carry a single request, and why. */
   readonly broken: Readonly<Partial<Record<PathName, string>>>;
   readonly versions: Readonly<Record<string, string>>;
+  /** RSS of each proxy after start, before any load. */
+  readonly idleRssBytes: Readonly<Partial<Record<PathName, Partial<Record<ProxyRole, number>>>>>;
   /** Whether VmHWM could be reset per measurement (else it is the peak since start). */
   readonly peakRssPerMeasurement: boolean;
   readonly profiles: readonly { file: string; role: ProxyRole; summary: ProfileSummary }[];
@@ -94,10 +99,19 @@ interface PathUnderTest {
 export async function runPair(options: PairOptions): Promise<PairRun> {
   const dir = mkdtempSync(join(tmpdir(), 'fusion-bench-pair-'));
   const stops: (() => Promise<void>)[] = [];
+  // Removed last: the profiles' source maps are inside the proxy's.
+  const programs: Program[] = [];
   try {
     const upstream = await startUpstream();
     stops.push(() => upstream.child.stop());
-    const controlPlane = await startControlPlane();
+    const controlPlaneProgram = await bundledProgram(
+      '@fusion/control-plane/main',
+      options.programSource,
+    );
+    programs.push(controlPlaneProgram);
+    const program = await bundledProgram('@fusion/proxy/main', options.programSource);
+    programs.push(program);
+    const controlPlane = await startControlPlane({ program: controlPlaneProgram });
     stops.push(() => controlPlane.stop());
     const broken: Partial<Record<PathName, string>> = {};
     // A pair that cannot start is a broken path, reported with the rest of the figures.
@@ -110,12 +124,15 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
     );
     if (haproxy) stops.push(() => haproxy.stop());
     if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });
-    const profilesBefore = new Set(options.profileDir ? readdirSync(options.profileDir) : []);
+    const runProfileDir = options.profileDir
+      ? join(options.profileDir, `pair-${new Date().toISOString().replace(/[:.]/g, '-')}`)
+      : undefined;
     const fusion = await startFusionPair({
       controlPlane,
       dir,
       upstreamPort: upstream.port,
-      ...(options.profileDir ? { profileDir: options.profileDir } : {}),
+      program,
+      ...(runProfileDir ? { profileDir: runProfileDir } : {}),
     }).catch((error: Error) => {
       broken.fusion = `did not start: ${error.message}`;
       console.error(`bench pair: the fusion pair ${broken.fusion}`);
@@ -163,6 +180,13 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
       }
     }
 
+    const idleRssBytes: Partial<Record<PathName, Partial<Record<ProxyRole, number>>>> = {};
+    for (const path of paths) {
+      if (path.proxies.length === 0) continue;
+      idleRssBytes[path.name] = Object.fromEntries(
+        path.proxies.map((p) => [p.role, memory(p.child.pid).rssBytes]),
+      );
+    }
     const peakRssPerMeasurement = paths
       .flatMap((p) => p.proxies)
       .every((p) => resetPeakRss(p.child.pid));
@@ -251,24 +275,36 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
         broken[path.name] = 'no request succeeded in any measurement';
       }
     }
-    const versions: Record<string, string> = {};
+    const versions: Record<string, string> = {
+      'fusion-proxy': program.from,
+      'control plane': controlPlaneProgram.from,
+    };
     if (haproxy) versions.haproxy = haproxy.version;
     const wrk = wrkVersion();
     if (useWrk && wrk) versions.wrk = wrk;
     // Stop everything now, so that the proxies write their profiles.
     for (const stop of stops.reverse().splice(0)) await stop();
-    const profiles = options.profileDir
-      ? newProfiles(options.profileDir, profilesBefore).map((file) => ({
-          file,
-          role: (basename(file).startsWith(UPSTREAM_SERVICE)
-            ? 'server side'
-            : 'client side') as ProxyRole,
-          summary: topSelfTime(file),
-        }))
+    const profiles = runProfileDir
+      ? [
+          { role: 'client side' as const, service: CLIENT_SERVICE },
+          { role: 'server side' as const, service: UPSTREAM_SERVICE },
+        ].flatMap(({ role, service }) => {
+          const file = mainThreadProfile(join(runProfileDir, service));
+          return file ? [{ file, role, summary: topSelfTime(file) }] : [];
+        })
       : [];
-    return { options, samples, broken, versions, peakRssPerMeasurement, profiles };
+    return {
+      options,
+      samples,
+      broken,
+      versions,
+      idleRssBytes,
+      peakRssPerMeasurement,
+      profiles,
+    };
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});
+    for (const p of programs) p.remove();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -295,8 +331,11 @@ function rotate<T>(items: readonly T[], by: number): T[] {
   return [...items.slice(k), ...items.slice(0, k)];
 }
 
-function newProfiles(dir: string, before: ReadonlySet<string>): string[] {
+/** The main thread's profile: the biggest of the process's files (the loader worker's is small). */
+function mainThreadProfile(dir: string): string | undefined {
+  if (!existsSync(dir)) return undefined;
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile') && !before.has(f))
-    .map((f) => join(dir, f));
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(dir, f))
+    .sort((a, b) => statSync(b).size - statSync(a).size)[0];
 }
