@@ -246,6 +246,7 @@ function resourceTable(run: PairRun, figures: PairFigures): Table {
         role,
         ...run.options.rates.map((r) => cpu(figures.atRate[String(r)]?.[path]?.cpuPer1k[role])),
         cpu(figures.max[path]?.cpuPer1k[role]),
+        mb(run.idleRssBytes[path]?.[role]),
         mb(figures.atRate[String(at)]?.[path]?.peakRssBytes[role]),
         mb(peakRun > 0 ? peakRun : undefined),
       ]);
@@ -258,6 +259,7 @@ function resourceTable(run: PairRun, figures: PairFigures): Table {
     cpu(figures.max.direct?.upstreamCpuPer1k),
     '–',
     '–',
+    '–',
   ];
   return {
     title: 'Each proxy’s CPU seconds per 1,000 requests, and peak RSS',
@@ -266,6 +268,7 @@ function resourceTable(run: PairRun, figures: PairFigures): Table {
       'proxy',
       ...run.options.rates.map((r) => `CPU s/1k @${r} rps`),
       'CPU s/1k @max',
+      'RSS MB idle',
       `peak RSS MB @${at} rps`,
       'peak RSS MB (whole run)',
     ],

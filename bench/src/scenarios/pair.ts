@@ -104,9 +104,11 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
   try {
     const upstream = await startUpstream();
     stops.push(() => upstream.child.stop());
+    // Not under test (it issues the proxies' certificates at start): an earlier commit will do.
     const controlPlaneProgram = await bundledProgram(
       '@fusion/control-plane/main',
       options.programSource,
+      20,
     );
     programs.push(controlPlaneProgram);
     const program = await bundledProgram('@fusion/proxy/main', options.programSource);
