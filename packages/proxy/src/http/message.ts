@@ -3,7 +3,7 @@
  * proxy (a layer that must replay one, like retry, buffers lazily up to a cap). Header names are
  * lower case; pseudo-headers and hop-by-hop headers never appear here.
  */
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 
 export type HeaderMap = Record<string, string | string[]>;
 
@@ -31,6 +31,11 @@ export interface ProxyRequest {
   /** null for requests without a body (GET, HEAD …). */
   readonly body: Readable | null;
   readonly ctx: RequestContext;
+  /**
+   * The protocol an HTTP/1.1 `Upgrade` request asks to switch to (`websocket`). Such a request
+   * never rides the proxies' HTTP/2 session: see upgrade/.
+   */
+  readonly upgrade?: string;
 }
 
 export interface ProxyResponse {
@@ -42,6 +47,15 @@ export interface ProxyResponse {
    * body has ended, to undefined when there were none.
    */
   readonly trailers: Promise<HeaderMap | undefined>;
+  /** After a 101 to an upgrade request: the connection the new protocol continues on. */
+  readonly upgraded?: Upgraded;
+}
+
+/** A connection switched to another protocol: from here on, bytes are piped, not parsed. */
+export interface Upgraded {
+  /** The protocol the server switched to (its `Upgrade` header). */
+  readonly protocol: string;
+  readonly socket: Duplex;
 }
 
 /** One request in, one response out. Called per request. */

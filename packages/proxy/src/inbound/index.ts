@@ -12,6 +12,7 @@ import type { ProxyError } from '../errors/proxy-error.ts';
 import { rescueLayer } from '../errors/rescue.ts';
 import { createHttpMetrics } from '../metrics/http-metrics.ts';
 import { stack } from '../stack/stack.ts';
+import { upgradesToApp } from '../upgrade/index.ts';
 import { admissionOf } from './admission.ts';
 import { clientIdLayer } from './client-id.ts';
 import { type AppProtocol, newForwardToApp } from './forward-to-app.ts';
@@ -57,10 +58,11 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 100;
 export async function startInbound(options: InboundOptions): Promise<InboundServer> {
   const { logger } = options;
   const admission = admissionOf(options.defaultPolicy, options.external ?? false);
-  const app = newForwardToApp(
-    { ...options.app, connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
-    options.appProtocol ?? 'http1',
-  );
+  const appEndpoint = {
+    ...options.app,
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+  };
+  const app = newForwardToApp(appEndpoint, options.appProtocol ?? 'http1');
   // One set of families per registry: the outbound side records into the same ones.
   const recordHttp = createHttpMetrics(options.registry);
 
@@ -69,6 +71,8 @@ export async function startInbound(options: InboundOptions): Promise<InboundServ
 
   // Innermost: the app, over pooled keep-alive connections, bodies streamed both ways.
   const inbound = stack(app.handler)
+    // Upgrades (WebSocket) leave the pool: a connection of their own to the app, then piped.
+    .push(upgradesToApp(appEndpoint))
     // Restores HTTP/1.1 that crossed the mesh as HTTP/2: decides how the app is spoken to.
     .push(origProtoLayer())
     // Last header change before the app: l5d-client-id comes from the handshake, nothing else.

@@ -13,6 +13,7 @@ import { bindServerCredentials } from '@fusion/identity-client';
 import type { Logger } from '@fusion/telemetry';
 import type { HttpHandler } from '../http/message.ts';
 import { serve } from '../http/serve.ts';
+import { acceptUpgrades } from '../upgrade/index.ts';
 import { type Admission, isClusterAddress } from './admission.ts';
 import { Connections } from './connections.ts';
 import { peerFacts } from './peer.ts';
@@ -74,6 +75,10 @@ export async function listen(handler: HttpHandler, options: ListenerOptions): Pr
   const plainServer = admission.acceptPlain
     ? http.createServer({ requestTimeout: 0 }, onRequest)
     : undefined;
+  // WebSocket and other Upgrade requests, over HTTP/1.1 (mTLS or the gateway's plain port):
+  // through the same handler, then piped (upgrade/).
+  acceptUpgrades(tlsServer, handler, peerFacts());
+  if (plainServer) acceptUpgrades(plainServer, handler, peerFacts());
 
   const front = net.createServer({ noDelay: true }, (socket) => {
     // Errors are the protocol servers' to handle; one here must not crash the process.

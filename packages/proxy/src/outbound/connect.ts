@@ -7,9 +7,13 @@
  *
  * No TLS session is ever resumed (none is offered: `session` is never passed), because Node
  * skips `checkServerIdentity` on a resumed session and the identity check would be bypassed.
+ *
+ * An HTTP/1.1 upgrade (WebSocket) cannot ride the session, so it dials the same way with ALPN
+ * `http/1.1` (connectMeshTls): one TLS set-up and one identity check for both.
  */
+import type { EventEmitter } from 'node:events';
 import http2 from 'node:http2';
-import tls from 'node:tls';
+import tls, { type TLSSocket } from 'node:tls';
 import type { Credentials } from '@fusion/identity-client';
 import { meshTlsOptions, PeerIdentityError } from '@fusion/identity-client';
 import { splitHostPort } from '../discovery/index.ts';
@@ -22,36 +26,90 @@ export interface MeshPeer {
   readonly identity: string;
 }
 
+/** What a mesh connection speaks: HTTP/2 for the shared session, HTTP/1.1 for upgrades. */
+export type MeshAlpn = 'h2' | 'http/1.1';
+
 /** Linkerd's default HTTP/2 connection window: big enough that one session is never the cap. */
 const CONNECTION_WINDOW_BYTES = 1_048_576;
 
 /** Resolves with a session ready for requests; rejects with a ProxyError saying what failed. */
-export function connectMeshSession(
+export async function connectMeshSession(
   peer: MeshPeer,
   credentials: Credentials,
   timeoutMs: number,
 ): Promise<http2.ClientHttp2Session> {
+  const socket = dialMesh(peer, credentials, 'h2');
+  // Made at once, not after the handshake, so that the session reads everything the peer sends.
+  const session = http2.connect(`https://${peer.address}`, { createConnection: () => socket });
+  await established(peer, socket, 'h2', timeoutMs, { on: session, event: 'remoteSettings' });
+  session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
+  return session;
+}
+
+/**
+ * A TLS connection to the peer with the handshake done and `alpn` agreed, for a protocol that
+ * is not the shared session. A peer that refuses our certificate says so only once we send
+ * (TLS 1.3), so that failure reaches the caller on its first read.
+ */
+export async function connectMeshTls(
+  peer: MeshPeer,
+  credentials: Credentials,
+  timeoutMs: number,
+  alpn: MeshAlpn,
+): Promise<TLSSocket> {
+  const socket = dialMesh(peer, credentials, alpn);
+  await established(peer, socket, alpn, timeoutMs, { on: socket, event: 'secureConnect' });
+  return socket;
+}
+
+/** TCP, then TLS with our certificate and the peer's identity check, offering `alpn`. */
+function dialMesh(peer: MeshPeer, credentials: Credentials, alpn: MeshAlpn): TLSSocket {
   const { host, port } = splitHostPort(peer.address);
+  const socket = tls.connect({
+    host,
+    port,
+    ...meshTlsOptions(credentials, peer.identity),
+    ALPNProtocols: [alpn],
+  });
+  // Many small frames share this socket; Nagle would hold each for the peer's delayed ACK.
+  socket.setNoDelay(true);
+  return socket;
+}
+
+/** The event that makes a connection usable, and what emits it: the socket, or a session. */
+interface Usable {
+  readonly on: EventEmitter & { destroy(): void };
+  readonly event: string;
+}
+
+/**
+ * Resolves once `usable.event` fires. Fails with the error that says most (the socket's own),
+ * on a socket or session error, a close, the wrong ALPN or the timeout, and then destroys
+ * both, so that nothing is left half open.
+ */
+function established(
+  peer: MeshPeer,
+  socket: TLSSocket,
+  alpn: MeshAlpn,
+  timeoutMs: number,
+  usable: Usable,
+): Promise<void> {
+  const { on: emitter, event } = usable;
+  const separate = emitter !== socket;
   return new Promise((resolve, reject) => {
     let tcpConnected = false;
-    const socket = tls.connect({
-      host,
-      port,
-      ...meshTlsOptions(credentials, peer.identity),
-      ALPNProtocols: ['h2'],
-    });
-    // Many small frames share this socket; Nagle would hold each for the peer's delayed ACK.
-    socket.setNoDelay(true);
+    let settled = false;
     socket.once('connect', () => {
       tcpConnected = true;
     });
-    const session = http2.connect(`https://${peer.address}`, { createConnection: () => socket });
     const fail = (error: unknown) => {
+      if (settled) return;
+      settled = true;
       cleanup();
       // Node may still report the same failure on the other object, a tick later.
       socket.on('error', ignore);
-      session.on('error', ignore);
-      session.destroy();
+      emitter.on('error', ignore);
+      emitter.destroy();
       socket.destroy();
       reject(connectError(peer, error, tcpConnected));
     };
@@ -60,22 +118,25 @@ export function connectMeshSession(
       fail(new ProxyError('CONNECT_TIMEOUT', `${stage} took over ${timeoutMs} ms`));
     }, timeoutMs);
     const onSecure = () => {
-      if (socket.alpnProtocol !== 'h2') fail(new Error(`ALPN chose ${socket.alpnProtocol}`));
+      if (socket.alpnProtocol !== alpn) fail(new Error(`ALPN chose ${socket.alpnProtocol}`));
     };
     const onClose = () => fail(new Error('the peer closed the connection during the handshake'));
+    const onUsable = () => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      resolve();
+    };
     const cleanup = () => {
       clearTimeout(timer);
-      socket.off('error', fail).off('secureConnect', onSecure);
-      session.off('error', fail).off('close', onClose).off('remoteSettings', onSettings);
+      socket.off('error', fail).off('secureConnect', onSecure).off('close', onClose);
+      if (separate) emitter.off('error', fail).off('close', onClose);
+      emitter.off(event, onUsable);
     };
-    const onSettings = () => {
-      cleanup();
-      session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
-      resolve(session);
-    };
-    // The socket's own error is the informative one (the session wraps or repeats it).
-    socket.once('error', fail).once('secureConnect', onSecure);
-    session.once('error', fail).once('close', onClose).once('remoteSettings', onSettings);
+    // Listened to first, so that a wrong ALPN fails before the socket's secureConnect counts.
+    socket.once('error', fail).once('secureConnect', onSecure).once('close', onClose);
+    if (separate) emitter.once('error', fail).once('close', onClose);
+    emitter.once(event, onUsable);
   });
 }
 

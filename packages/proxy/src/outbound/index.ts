@@ -11,6 +11,7 @@ import type { Discovery } from '../discovery/index.ts';
 import type { ProxyError } from '../errors/proxy-error.ts';
 import { rescueLayer } from '../errors/rescue.ts';
 import { stack } from '../stack/stack.ts';
+import { upgradesToPeer } from '../upgrade/index.ts';
 import { connectToEndpoint, type HttpMetrics, recordEndpointMetrics } from './endpoint.ts';
 import { listen } from './listener.ts';
 import { logical } from './logical.ts';
@@ -42,9 +43,10 @@ export async function startOutbound(options: OutboundOptions): Promise<Outbound>
   const logger = options.logger.child({ component: 'outbound' });
   const metrics = outboundMetrics(options.registry, options.httpMetrics);
   const shutdown = new AbortController();
+  const connectTimeoutMs = options.connectTimeoutMs ?? 1_000;
   const connect = connectToEndpoint({
     identity: options.identity,
-    connectTimeoutMs: options.connectTimeoutMs ?? 1_000,
+    connectTimeoutMs,
     backoff: { ...DEFAULT_OUTBOUND_BACKOFF, ...options.reconnectBackoff },
     logger,
     onConnectError: (error, target) => {
@@ -59,8 +61,10 @@ export async function startOutbound(options: OutboundOptions): Promise<Outbound>
     logger.debug({ code: error.code, reason: error.message }, 'outbound request failed');
   };
 
+  const upgradeOptions = { identity: options.identity, connectTimeoutMs };
   // Bottom-up, the way a request is refined: the last push sees it first.
   const handler = stack(connect) // one long-lived mTLS h2 session per endpoint; peer identity checked
+    .push(upgradesToPeer(upgradeOptions)) // Upgrade requests skip h2: own mTLS, ALPN http/1.1
     .push(recordEndpointMetrics(metrics.http)) // per endpoint: server_id is the replica chosen
     .push(balance()) // per service: p2c over peak-EWMA; endpoints whose connect failed are skipped
     .push(logical(options.discovery, shutdown.signal)) // authority → service; balancers built once

@@ -10,6 +10,7 @@ import http2 from 'node:http2';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { HttpHandler } from '../http/message.ts';
 import { type ConnectionFacts, serve } from '../http/serve.ts';
+import { acceptUpgrades } from '../upgrade/index.ts';
 
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 /** Linkerd's protocol-detection timeout. */
@@ -33,6 +34,8 @@ export async function listen(
   // Node starts tracking HTTP/1 connections (idle ones to close, headers timeouts) when a
   // server starts listening; this one never does, since the detector hands it its sockets.
   h1.emit('listening');
+  // WebSocket and other Upgrade requests: through the same handler, then piped (upgrade/).
+  acceptUpgrades(h1, handler, () => APP_FACTS);
   const h2 = http2.createServer(onRequest);
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on('session', (session) => {

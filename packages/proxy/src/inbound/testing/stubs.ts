@@ -3,6 +3,8 @@ import type { Registry } from '@fusion/telemetry';
 import type { HttpHandler, ProxyRequest, RequestContext } from '../../http/message.ts';
 import { emptyResponse } from '../../http/message.ts';
 
+export { latch } from '../../testing/streams.ts';
+
 /** The value of one sample in a registry's exposition, or undefined when absent. */
 export function sample(registry: Registry, series: string): number | undefined {
   const line = registry
@@ -37,13 +39,4 @@ export function recordingHandler(): { handler: HttpHandler; received: ProxyReque
       return emptyResponse(200);
     },
   };
-}
-
-/** A promise the test opens: one side waits on `opened`, the other calls `open()`. */
-export function latch(): { readonly opened: Promise<void>; open(): void } {
-  let open = () => {};
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { opened, open };
 }

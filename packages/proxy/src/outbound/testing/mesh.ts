@@ -6,7 +6,6 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import { IdentityClient } from '@fusion/identity-client';
-import type { Registry } from '@fusion/telemetry';
 import {
   captureLogger,
   createTestPki,
@@ -139,18 +138,4 @@ export function h2c(
       stream.end(body);
     },
   ).finally(() => session.close());
-}
-
-/** The sum of the samples of `name` whose labels include `labels` (0 when there are none). */
-export function sample(registry: Registry, name: string, labels: Record<string, string>): number {
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  let total = 0;
-  for (const line of registry.expose().split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const labelText = line.slice(name.length, line.lastIndexOf(' '));
-    const present = labelText.replace(/^\{|\}$/g, '').split(/,(?=[a-z_]+=")/);
-    if (wanted.every((w) => present.includes(w)))
-      total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
 }
