@@ -9,19 +9,33 @@ import { check } from './testing.ts';
 
 const REAL_FILE = fileURLToPath(new URL('../../../fusion.yaml', import.meta.url));
 
-test('the real fusion.yaml validates with no errors and one warning per seed block', () => {
+test('the real fusion.yaml validates, warning once per policy field the sidecar ignores', () => {
   const text = readFileSync(REAL_FILE, 'utf8');
   const result = parseConfig(text, { file: 'fusion.yaml' });
   assert.ok(result.ok, JSON.stringify(result));
-  // Each warning sits on its block's first line; found here so editing the file moves nothing.
-  const lineOf = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+  // Each warning sits on its key; found here so editing the file moves nothing.
+  const lines = text.split('\n');
+  const lineOf = (needle: string, after = 0) =>
+    lines.findIndex((l, i) => i >= after && l.includes(needle)) + 1;
+  const seed = lineOf('- name: ai-kernel-policy');
+  const cb = lineOf('- name: ai-kernel-cb');
+  const traffic = 'trafficPolicies[0].policy.traffic[0].policy';
+  const breaker = 'circuitBreakers[0].policy';
+  const gateway = lineOf('- name: api-gateway-limit');
   assert.deepEqual(
     result.warnings.map((w) => `${w.line}:${w.column} ${w.path}`),
     [
-      `${lineOf('- name: ai-kernel-policy')}:5 trafficPolicies[0]`,
-      `${lineOf('- name: ai-kernel-cb')}:5 circuitBreakers[0]`,
+      `${lineOf('mode: SIMPLE', seed)}:15 ${traffic}.tls.mode`,
+      `${lineOf('attempts: 3', seed)}:15 ${traffic}.retries.attempts`,
+      `${lineOf('perTryTimeout: 2s', seed)}:15 ${traffic}.retries.perTryTimeout`,
+      `${lineOf('maxConnections', cb)}:7 ${breaker}.maxConnections`,
+      `${lineOf('maxRequests', cb)}:7 ${breaker}.maxRequests`,
+      `${lineOf('maxPendingRequests', cb)}:7 ${breaker}.maxPendingRequests`,
+      `${lineOf('maxRetries', cb)}:7 ${breaker}.maxRetries`,
+      `${lineOf('total:', gateway)}:7 rateLimits[0].policy.total`,
     ],
   );
+  assert.match(result.warnings[1]!.message, /compiled for ai-kernel -> identity, not enforced yet/);
   const { services } = result.config;
   assert.deepEqual(
     Object.values(services).map((s) => [s.name, s.port]),
@@ -71,7 +85,7 @@ test('loadConfigFile checks entry files relative to the file and names the file 
     }
     const loaded = loadConfigFile(file);
     assert.ok(loaded.ok);
-    assert.equal(loaded.warnings.length, 2);
+    assert.equal(loaded.warnings.length, 8);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -147,6 +161,9 @@ test('a minimal file gets every default', () => {
     logging: { level: 'info' },
     trafficPolicies: [],
     circuitBreakers: [],
+    authorizationPolicies: [],
+    rateLimits: [],
+    faultInjections: [],
   });
   assert.deepEqual(Object.keys(services), ['a']);
 });
@@ -157,7 +174,7 @@ test('an unknown top-level section suggests the intended one', () => {
     "6:1 unknown section 'trafficPolicy'; did you mean 'trafficPolicies'?",
   ]);
   assert.deepEqual(check(`${text.replace('trafficPolicy', 'extras')}`).errors, [
-    "6:1 unknown section 'extras'; valid sections: version, mesh, infrastructure, controlPlane, logging, services, trafficPolicies, circuitBreakers",
+    "6:1 unknown section 'extras'; valid sections: version, mesh, infrastructure, controlPlane, logging, services, trafficPolicies, circuitBreakers, authorizationPolicies, rateLimits, faultInjections",
   ]);
 });
 

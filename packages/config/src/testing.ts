@@ -2,8 +2,9 @@
  * Test helpers: run a schema or the whole parser on a YAML string and get diagnostics as
  * `line:col message` strings, which is what the tests assert on (position and wording).
  */
-import type { Diagnostic } from '@fusion/mesh-types';
+import type { Diagnostic, ServicePolicy } from '@fusion/mesh-types';
 import { LineCounter, parseDocument } from 'yaml';
+import { compilePolicies } from './compile/index.ts';
 import { parseConfig } from './load.ts';
 import { At, Context, type FileCheck, type Schema } from './schema/index.ts';
 
@@ -38,4 +39,36 @@ export function check(text: string, baseDir?: string): { errors: string[]; warni
 /** A valid file with two services, for tests that change one thing in it. */
 export function withServices(services: string, rest = ''): string {
   return `version: 1\nservices:\n${services}${rest}`;
+}
+
+/**
+ * Services for policy tests: three with `tier: core`, one canary beside identity, and the
+ * gateway, so selectors can pick one, several or none.
+ */
+export const POLICY_SERVICES = `  api-gateway:
+    port: 8000
+    command: x
+    external: true
+  ai-kernel:
+    port: 8001
+    command: x
+    labels: { tier: core }
+  identity:
+    port: 8002
+    command: x
+    labels: { tier: core }
+  identity-canary:
+    port: 8012
+    command: x
+  vision:
+    port: 8007
+    command: x
+    labels: { tier: core }
+`;
+
+/** Parses `text` (which must be valid) and compiles it; the policies keyed by service. */
+export function compileText(text: string): Record<string, ServicePolicy> {
+  const result = parseConfig(text, { file: 'fusion.yaml' });
+  if (!result.ok) throw new Error(result.errors.map(brief).join('\n'));
+  return compilePolicies(result.config).policies;
 }

@@ -1,8 +1,16 @@
 /**
  * The shape of a validated fusion.yaml. `packages/config` produces it; the CLI, the
  * control plane and the proxy read it. Durations are already converted to milliseconds
- * and every default is filled in, so readers never re-interpret raw YAML.
+ * and every default is filled in (the policy blocks excepted: they stay as written until
+ * compiled), so readers never re-interpret raw YAML.
  */
+import type {
+  AuthorizationPolicyBlock,
+  CircuitBreaker,
+  FaultInjectionBlock,
+  RateLimitBlock,
+  TrafficPolicy,
+} from './policy-blocks.ts';
 
 /** A validated fusion.yaml with every default applied. */
 export interface FusionConfig {
@@ -14,10 +22,15 @@ export interface FusionConfig {
   readonly logging: LoggingSettings;
   /** Keyed by service name, in file order. */
   readonly services: Readonly<Record<string, ServiceConfig>>;
-  /** The seed's `trafficPolicies` blocks, kept as written (durations in ms). */
+  /**
+   * The policy blocks, in file order, kept as written (durations in ms, nothing defaulted):
+   * `compilePolicies` in @fusion/config turns them into one ServicePolicy per service.
+   */
   readonly trafficPolicies: readonly TrafficPolicy[];
-  /** The seed's `circuitBreakers` blocks, kept as written. */
   readonly circuitBreakers: readonly CircuitBreaker[];
+  readonly authorizationPolicies: readonly AuthorizationPolicyBlock[];
+  readonly rateLimits: readonly RateLimitBlock[];
+  readonly faultInjections: readonly FaultInjectionBlock[];
 }
 
 export interface MeshSettings {
@@ -107,40 +120,4 @@ export interface ReadinessSettings {
   readonly path: string;
   /** How long to wait for readiness before the start counts as failed, ms. */
   readonly timeoutMs: number;
-}
-
-// --- The seed's policy blocks, accepted exactly as the seed writes them ---
-
-export interface LabelSelector {
-  readonly matchLabels: Readonly<Record<string, string>>;
-}
-
-export interface TrafficPolicy {
-  readonly name: string;
-  readonly selector: LabelSelector;
-  readonly policy: {
-    readonly traffic: readonly TrafficRule[];
-  };
-}
-
-export interface TrafficRule {
-  readonly destination: { readonly selector: LabelSelector };
-  readonly policy: {
-    readonly tls?: { readonly mode: TlsMode };
-    readonly retries?: { readonly attempts: number; readonly perTryTimeoutMs?: number };
-  };
-}
-
-/** Istio-style names the seed uses; inside the mesh every mode still means mTLS. */
-export type TlsMode = 'DISABLE' | 'SIMPLE' | 'MUTUAL' | 'ISTIO_MUTUAL';
-
-export interface CircuitBreaker {
-  readonly name: string;
-  readonly selector: LabelSelector;
-  readonly policy: {
-    readonly maxConnections?: number;
-    readonly maxRequests?: number;
-    readonly maxPendingRequests?: number;
-    readonly maxRetries?: number;
-  };
 }

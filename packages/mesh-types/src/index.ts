@@ -1,11 +1,9 @@
 /** Types shared by every part of the mesh. No runtime dependencies. */
 export type {
-  CircuitBreaker,
   ControlPlaneSettings,
   FusionConfig,
   InboundDefaultPolicy,
   InfrastructureSettings,
-  LabelSelector,
   LoggingSettings,
   LogLevel,
   MeshSettings,
@@ -14,9 +12,6 @@ export type {
   ServiceConfig,
   ServiceProtocol,
   ServiceStart,
-  TlsMode,
-  TrafficPolicy,
-  TrafficRule,
 } from './config.ts';
 export type {
   DeregisterRequest,
@@ -47,3 +42,49 @@ export type {
   CertifyResponse,
 } from './identity-api.ts';
 export { CERTIFY_PATH, CERTIFY_REFUSAL_STATUS } from './identity-api.ts';
+export type {
+  AuthorizationRule,
+  CircuitBreakerPolicy,
+  ClientMatch,
+  FailureAccrual,
+  FaultInjectionPolicy,
+  InboundAuthorization,
+  InboundPolicy,
+  OutboundPolicy,
+  OutboundRoute,
+  RateLimit,
+  RateLimitOverride,
+  RateLimitPolicy,
+  RetryBudget,
+  RetryPolicy,
+  RouteMatch,
+  ServicePolicy,
+  SessionAffinity,
+  WeightedBackend,
+} from './policy.ts';
+export type {
+  AuthorizationPolicyBlock,
+  AuthorizationRuleConfig,
+  CircuitBreaker,
+  ClientsConfig,
+  FailureAccrualConfig,
+  FaultInjectionBlock,
+  HttpMethod,
+  LabelSelector,
+  RateConfig,
+  RateLimitBlock,
+  RateOverrideConfig,
+  RetriesConfig,
+  RetryBudgetConfig,
+  RouteConfig,
+  RouteMatchConfig,
+  SessionAffinityConfig,
+  SplitBackendConfig,
+  StatusRange,
+  TlsMode,
+  TrafficPolicy,
+  TrafficRule,
+  TrafficRulePolicy,
+} from './policy-blocks.ts';
+export type { PolicyField } from './policy-fields.ts';
+export { ENFORCED_POLICY_FIELDS, POLICY_FIELDS } from './policy-fields.ts';

@@ -1,21 +1,31 @@
 /**
- * What can be said about the policy blocks once all services are known: names are unique,
- * selectors select something, and (until the proxy applies them) each accepted block gets a
- * warning, so nobody believes a retry or circuit breaker is protecting them when it is not.
+ * What can be said about the policy blocks once all services are known: names are unique
+ * within their section, and selectors select something (a warning: a block that applies to
+ * nobody is legal, but rarely meant).
  */
 import type { LabelSelector } from '@fusion/mesh-types';
 import type { Node } from 'yaml';
+import { matches } from '../compile/selectors.ts';
 import { At, type Context, type Located, nodeAt } from '../schema/index.ts';
 import type { ServiceDraft } from '../sections/services.ts';
 import { closest } from '../suggest.ts';
+
+export type PolicySection =
+  | 'trafficPolicies'
+  | 'circuitBreakers'
+  | 'authorizationPolicies'
+  | 'rateLimits'
+  | 'faultInjections';
 
 interface PolicyBlock {
   readonly name: string;
   readonly selector: LabelSelector;
 }
 
-function matches(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
-  return Object.entries(selector.matchLabels).every(([key, value]) => labels[key] === value);
+/** A further selector inside a block (a destination), by its path within the block. */
+export interface InnerSelector {
+  readonly selector: LabelSelector;
+  readonly path: (string | number)[];
 }
 
 function checkSelector(
@@ -37,11 +47,10 @@ function checkSelector(
   new At(ctx, path).warn(node, `selects no service (matchLabels ${wanted})${hint}`);
 }
 
-/** Checks one section's blocks; `destinations` lists the further selectors inside a block. */
+/** Checks one section's blocks; `inner` lists the further selectors inside a block. */
 export function checkPolicyBlocks<T extends PolicyBlock>(
-  section: 'trafficPolicies' | 'circuitBreakers',
   blocks: readonly Located<T>[],
-  destinations: (block: T) => readonly { selector: LabelSelector; path: (string | number)[] }[],
+  inner: (block: T) => readonly InnerSelector[],
   services: readonly ServiceDraft[],
   ctx: Context,
 ): void {
@@ -60,7 +69,7 @@ export function checkPolicyBlocks<T extends PolicyBlock>(
     names.set(name, `${block.path} (${ctx.where(nameNode)})`);
     const selectorNode = nodeAt(block.node, ['selector']);
     checkSelector(block.value.selector, selectorNode, `${block.path}.selector`, services, ctx);
-    for (const { selector, path } of destinations(block.value)) {
+    for (const { selector, path } of inner(block.value)) {
       const dotted = path.map((step) => (typeof step === 'number' ? `[${step}]` : `.${step}`));
       checkSelector(
         selector,
@@ -70,7 +79,5 @@ export function checkPolicyBlocks<T extends PolicyBlock>(
         ctx,
       );
     }
-    const reason = `${section} '${name}' parsed, not enforced yet (the sidecar proxy does not apply it yet)`;
-    ctx.report('warning', block.node, block.path, reason);
   }
 }

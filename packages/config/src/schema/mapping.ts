@@ -85,3 +85,20 @@ export function keyNodeOf(map: YAMLMap | null | undefined, key: string): Node | 
   const pair = map?.items.find((p) => keyText(p.key) === key);
   return pair === undefined ? undefined : (pair.key as Node);
 }
+
+/**
+ * The key node at `path` when the path ends in a key, else the node itself: messages about a
+ * setting as a whole (not its value's type) read best at the key that introduces it.
+ */
+export function keyAt(
+  node: Node | null | undefined,
+  path: readonly (string | number)[],
+): Node | undefined {
+  const last = path.at(-1);
+  if (typeof last === 'string') {
+    const parent = nodeAt(node, path.slice(0, -1));
+    const key = isMap(parent) ? keyNodeOf(parent, last) : undefined;
+    if (key !== undefined) return key;
+  }
+  return nodeAt(node, path);
+}

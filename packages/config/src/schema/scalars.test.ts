@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runSchema } from '../testing.ts';
-import { bool, duration, int, nonEmpty, oneOf, string } from './scalars.ts';
+import { bool, decimal, duration, int, nonEmpty, oneOf, string } from './scalars.ts';
 
 test('int accepts integers in range and names the range and the found value otherwise', () => {
   assert.equal(runSchema(int(1, 65535), '8001').value, 8001);
@@ -73,5 +73,19 @@ test('duration converts to milliseconds and explains bad or too short values', (
 test('an empty value is reported as nothing', () => {
   assert.deepEqual(runSchema(int(1, 10), '~').errors, [
     '1:1 value: expected an integer from 1 to 10, got nothing',
+  ]);
+});
+
+test('decimal takes fractions within its range and nothing that is not a number', () => {
+  assert.equal(runSchema(decimal(0, 1), '0.25').value, 0.25);
+  assert.equal(runSchema(decimal(0, 100), '7').value, 7);
+  assert.deepEqual(runSchema(decimal(0, 1), '1.5').errors, [
+    '1:1 value: expected a number from 0 to 1, got number 1.5',
+  ]);
+  assert.deepEqual(runSchema(decimal(0), '"0.5"').errors, [
+    '1:1 value: expected a number of at least 0, got string "0.5"',
+  ]);
+  assert.deepEqual(runSchema(decimal(0), '.nan').errors, [
+    '1:1 value: expected a number of at least 0, got number NaN',
   ]);
 });

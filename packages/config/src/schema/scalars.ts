@@ -54,6 +54,21 @@ export function int(min: number, max?: number): Schema<number> {
   });
 }
 
+/** Any finite number in a range, fractions allowed (ratios, percentages). */
+export function decimal(min: number, max?: number): Schema<number> {
+  const expected =
+    max === undefined ? `a number of at least ${min}` : `a number from ${min} to ${max}`;
+  return schema(expected, (node, at) => {
+    const value = scalarValue(node);
+    const fits =
+      typeof value === 'number' &&
+      Number.isFinite(value) &&
+      value >= min &&
+      (max === undefined || value <= max);
+    return fits ? (value as number) : mismatch(node, at, expected);
+  });
+}
+
 export function bool(): Schema<boolean> {
   return schema('true or false', (node, at) => {
     const value = scalarValue(node);

@@ -1,5 +1,14 @@
 /** The sections of fusion.yaml, each a schema; `validateDocument` puts them together. */
-export { circuitBreaker, TLS_MODES, trafficPolicy } from './policies.ts';
+export {
+  authorizationPolicy,
+  circuitBreaker,
+  DEFAULT_ROUTE,
+  faultInjection,
+  HTTP_METHODS,
+  rateLimit,
+  TLS_MODES,
+  trafficPolicy,
+} from './policies/index.ts';
 export { validateDocument } from './root.ts';
 export type { ServiceDraft } from './services.ts';
 export { PROTOCOLS, services } from './services.ts';

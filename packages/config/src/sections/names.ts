@@ -22,3 +22,18 @@ export const httpPath: TextRule = {
   test: (text) => text.startsWith('/') && !/\s/.test(text),
   expected: "an HTTP path starting with '/'",
 };
+
+// RFC 9110 token characters: what a header field name may contain.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+export const headerName: TextRule = {
+  test: (text) => TOKEN.test(text),
+  expected: "an HTTP header name (letters, digits and !#$%&'*+-.^_`|~)",
+};
+
+/** Linkerd's MeshTLSAuthentication patterns: an exact identity, `*`, or `*.` and a suffix. */
+export const identityPattern: TextRule = {
+  test: (text) => text === '*' || dnsName.test(text.startsWith('*.') ? text.slice(2) : text),
+  expected:
+    "an identity name, '*', or '*.' followed by a DNS name (such as *.default.serviceaccount.identity.cluster.local)",
+};

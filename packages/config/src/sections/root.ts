@@ -4,7 +4,7 @@
  */
 import type { FusionConfig, ServiceConfig } from '@fusion/mesh-types';
 import type { Node } from 'yaml';
-import { crossCheck } from '../cross-checks/index.ts';
+import { checkCompiledPolicies, crossCheck } from '../cross-checks/index.ts';
 import {
   At,
   type Context,
@@ -19,7 +19,13 @@ import {
   section,
   withDefault,
 } from '../schema/index.ts';
-import { circuitBreaker, trafficPolicy } from './policies.ts';
+import {
+  authorizationPolicy,
+  circuitBreaker,
+  faultInjection,
+  rateLimit,
+  trafficPolicy,
+} from './policies/index.ts';
 import { services } from './services.ts';
 import { controlPlane, infrastructure, logging, mesh } from './settings.ts';
 
@@ -38,6 +44,9 @@ const rootShape = {
   services: required(services),
   trafficPolicies: withDefault(lenientArray(trafficPolicy), []),
   circuitBreakers: withDefault(lenientArray(circuitBreaker), []),
+  authorizationPolicies: withDefault(lenientArray(authorizationPolicy), []),
+  rateLimits: withDefault(lenientArray(rateLimit), []),
+  faultInjections: withDefault(lenientArray(faultInjection), []),
 };
 
 /** Validates a parsed document, reporting into `ctx`; the config only if all is well. */
@@ -75,6 +84,9 @@ export function validateDocument(contents: Node | null, ctx: Context): FusionCon
       ],
       trafficPolicies: v.trafficPolicies ?? [],
       circuitBreakers: v.circuitBreakers ?? [],
+      authorizationPolicies: v.authorizationPolicies ?? [],
+      rateLimits: v.rateLimits ?? [],
+      faultInjections: v.faultInjections ?? [],
     },
     ctx,
   );
@@ -82,7 +94,7 @@ export function validateDocument(contents: Node | null, ctx: Context): FusionCon
   if (ctx.errorCount > 0 || !root.complete || !configs.every((c) => c !== undefined)) {
     return undefined;
   }
-  return {
+  const config: FusionConfig = {
     version: 1,
     mesh: v.mesh!,
     infrastructure: v.infrastructure!,
@@ -91,5 +103,9 @@ export function validateDocument(contents: Node | null, ctx: Context): FusionCon
     services: Object.fromEntries(configs.map((c): [string, ServiceConfig] => [c.name, c])),
     trafficPolicies: v.trafficPolicies!.map((p) => p.value),
     circuitBreakers: v.circuitBreakers!.map((c) => c.value),
+    authorizationPolicies: v.authorizationPolicies!.map((a) => a.value),
+    rateLimits: v.rateLimits!.map((r) => r.value),
+    faultInjections: v.faultInjections!.map((f) => f.value),
   };
+  return checkCompiledPolicies(config, root.map, ctx) ? config : undefined;
 }

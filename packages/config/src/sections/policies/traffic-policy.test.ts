@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseConfig } from '../load.ts';
-import { check, withServices } from '../testing.ts';
+import { parseConfig } from '../../load.ts';
+import { check, POLICY_SERVICES, withServices } from '../../testing.ts';
 
 const SERVICES = `  ai-kernel:
     port: 8001
@@ -12,7 +12,7 @@ const SERVICES = `  ai-kernel:
 `;
 
 // Verbatim from the seed, indentation and all.
-const SEED_POLICIES = `
+export const SEED_POLICIES = `
 trafficPolicies:
   - name: ai-kernel-policy
     selector:
@@ -69,25 +69,21 @@ test("the seed's policy blocks parse to the objects they describe", () => {
   ]);
 });
 
-test('each accepted block is a warning at the block: parsed, not enforced yet', () => {
-  const result = parseConfig(withServices(SERVICES, SEED_POLICIES), { file: 'fusion.yaml' });
-  assert.deepEqual(
-    result.warnings.map((w) => [w.line, w.column, w.path, w.message]),
-    [
-      [
-        11,
-        5,
-        'trafficPolicies[0]',
-        "trafficPolicies 'ai-kernel-policy' parsed, not enforced yet (the sidecar proxy does not apply it yet)",
-      ],
-      [
-        29,
-        5,
-        'circuitBreakers[0]',
-        "circuitBreakers 'ai-kernel-cb' parsed, not enforced yet (the sidecar proxy does not apply it yet)",
-      ],
-    ],
-  );
+test('each seed field is a warning at its key: compiled, not enforced yet by the sidecar', () => {
+  const { errors, warnings } = check(withServices(SERVICES, SEED_POLICIES));
+  assert.deepEqual(errors, []);
+  const rule = 'trafficPolicies[0].policy.traffic[0].policy';
+  const cb = (field: string) =>
+    `circuitBreakers[0].policy.${field}: circuitBreaker.${field} compiled for ai-kernel -> ai-kernel, identity, not enforced yet by the sidecar`;
+  assert.deepEqual(warnings, [
+    `23:15 ${rule}.tls.mode: tls.mode compiled for ai-kernel -> identity, not enforced yet by the sidecar (calls between sidecars always use mesh mTLS, whatever the mode)`,
+    `25:15 ${rule}.retries.attempts: retries.attempts compiled for ai-kernel -> identity, not enforced yet by the sidecar`,
+    `26:15 ${rule}.retries.perTryTimeout: retries.perTryTimeout compiled for ai-kernel -> identity, not enforced yet by the sidecar`,
+    `34:7 ${cb('maxConnections')}`,
+    `35:7 ${cb('maxRequests')}`,
+    `36:7 ${cb('maxPendingRequests')}`,
+    `37:7 ${cb('maxRetries')}`,
+  ]);
 });
 
 test('optional parts of a traffic rule may be left out', () => {
@@ -106,6 +102,75 @@ test('optional parts of a traffic rule may be left out', () => {
   assert.ok(result.ok);
   assert.deepEqual(result.config.trafficPolicies[0]?.policy.traffic[0]?.policy, {
     retries: { attempts: 0 },
+  });
+});
+
+test('every key of a traffic rule is read, durations converted, nothing defaulted', () => {
+  const text = withServices(
+    POLICY_SERVICES,
+    `trafficPolicies:
+  - name: kernel-to-identity
+    selector: { matchLabels: { app: ai-kernel } }
+    policy:
+      traffic:
+        - destination: { selector: { matchLabels: { app: identity } } }
+          policy:
+            tls: { mode: ISTIO_MUTUAL }
+            timeout: 10s
+            retries:
+              attempts: 2
+              perTryTimeout: 1500ms
+              retryOn: [gateway-error, 429, 500-501]
+            retryBudget: { retryRatio: 0.1, minRetriesPerSecond: 5, ttl: 30s }
+            split:
+              - backend: identity
+                weight: 90
+              - backend: identity-canary
+                weight: 10
+            sessionAffinity:
+              cookie: { name: fusion-session, ttl: 1h }
+            routes:
+              - name: canary-testers
+                match:
+                  path: { prefix: /users }
+                  method: GET
+                  headers: { X-Canary: "true" }
+                timeout: 3s
+                split: [{ backend: identity-canary }]
+              - name: login
+                match: { path: { exact: /login } }
+                retries: { attempts: 0 }
+`,
+  );
+  const result = parseConfig(text, { file: 'fusion.yaml' });
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+  assert.deepEqual(result.config.trafficPolicies[0]?.policy.traffic[0]?.policy, {
+    tls: { mode: 'ISTIO_MUTUAL' },
+    timeoutMs: 10_000,
+    retries: {
+      attempts: 2,
+      perTryTimeoutMs: 1500,
+      retryOn: [
+        { min: 502, max: 504 },
+        { min: 429, max: 429 },
+        { min: 500, max: 501 },
+      ],
+    },
+    retryBudget: { retryRatio: 0.1, minRetriesPerSecond: 5, ttlMs: 30_000 },
+    split: [
+      { backend: 'identity', weight: 90 },
+      { backend: 'identity-canary', weight: 10 },
+    ],
+    sessionAffinity: { cookie: { name: 'fusion-session', ttlMs: 3_600_000 } },
+    routes: [
+      {
+        name: 'canary-testers',
+        match: { path: { prefix: '/users' }, method: 'GET', headers: { 'X-Canary': 'true' } },
+        timeoutMs: 3000,
+        split: [{ backend: 'identity-canary' }],
+      },
+      { name: 'login', match: { path: { exact: '/login' } }, retries: { attempts: 0 } },
+    ],
   });
 });
 
@@ -145,4 +210,69 @@ test('a traffic policy needs at least one rule', () => {
   assert.deepEqual(check(text).errors, [
     '12:24 trafficPolicies[0].policy.traffic: expected a non-empty list of a mapping, got an empty list',
   ]);
+});
+
+/** One rule from ai-kernel to identity with `policy` as given (indented by the caller). */
+function rule(policy: string): string {
+  return withServices(
+    POLICY_SERVICES,
+    `trafficPolicies:
+  - name: p
+    selector: { matchLabels: { app: ai-kernel } }
+    policy:
+      traffic:
+        - destination: { selector: { matchLabels: { app: identity } } }
+          policy:
+${policy}`,
+  );
+}
+
+const AT = 'trafficPolicies[0].policy.traffic[0].policy';
+
+test('the new keys of a rule explain what they accept, with guesses', () => {
+  const text = rule(`            timeout: 10
+            retries: { attempts: 1, retryOn: [5xxx, 600, 504-502] }
+            retryBudget: { retryRatio: -1, ttl: 500ms, minRetries: 1 }
+            sessionAffinity: { header: x-user, cookie: { name: s } }
+            tiemout: 1s
+`);
+  assert.deepEqual(check(text).errors, [
+    `29:22 ${AT}.timeout: expected a duration of at least 1ms such as 500ms, 2s, 5m or 1h30m, got number 10; add a unit (ms, s, m or h)`,
+    `30:47 ${AT}.retries.retryOn[0]: expected a status condition: '5xx', 'gateway-error', a status such as 503, or a range such as 500-504, got string "5xxx"`,
+    `30:53 ${AT}.retries.retryOn[1]: expected a status condition: '5xx', 'gateway-error', a status such as 503, or a range such as 500-504, got number 600`,
+    `30:58 ${AT}.retries.retryOn[2]: expected a status condition: '5xx', 'gateway-error', a status such as 503, or a range such as 500-504, got string "504-502"`,
+    `31:40 ${AT}.retryBudget.retryRatio: expected a number of at least 0, got number -1`,
+    `31:49 ${AT}.retryBudget.ttl: must be at least 1s, got 500ms`,
+    `31:56 ${AT}.retryBudget: unknown key 'minRetries'; did you mean 'minRetriesPerSecond'?`,
+    `32:48 ${AT}.sessionAffinity.cookie: give either 'header' or 'cookie', not both`,
+    `33:13 ${AT}: unknown key 'tiemout'; did you mean 'timeout'?`,
+  ]);
+});
+
+test('session affinity needs a header or a cookie', () => {
+  assert.deepEqual(check(rule('            sessionAffinity: {}\n')).errors, [
+    `29:30 ${AT}.sessionAffinity: missing 'header' or 'cookie'; give one`,
+  ]);
+  assert.deepEqual(check(rule('            sessionAffinity: { header: "x user" }\n')).errors, [
+    `29:40 ${AT}.sessionAffinity.header: expected an HTTP header name (letters, digits and !#$%&'*+-.^_\`|~), got string "x user"`,
+  ]);
+});
+
+test('a per-try timeout not below the request timeout is a warning, at the per-try timeout', () => {
+  const text = rule(`            timeout: 2s
+            retries: { attempts: 1, perTryTimeout: 2s }
+            routes:
+              - name: slow
+                match: { path: { prefix: /slow } }
+                timeout: 1s
+`);
+  const { errors, warnings } = check(text);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(
+    warnings.filter((w) => w.includes('no retry')),
+    [
+      `30:52 ${AT}.retries.perTryTimeout: perTryTimeout 2s is not below the request timeout 2s, so no retry can start in time`,
+      `34:26 ${AT}.routes[0].timeout: perTryTimeout 2s is not below the request timeout 1s, so no retry can start in time`,
+    ],
+  );
 });

@@ -1,0 +1,29 @@
+/**
+ * What the compiler fills in for keys left out, each Linkerd's own default so that behaviour
+ * carries over from Linkerd (sources in /work/shared/reference/linkerd.md §4).
+ */
+
+/** `balancer.linkerd.io/failure-accrual-consecutive-*`. */
+export const DEFAULT_FAILURE_ACCRUAL = {
+  maxFailures: 7,
+  minPenaltyMs: 1_000,
+  maxPenaltyMs: 60_000,
+  jitterRatio: 0.5,
+} as const;
+
+/** ServiceProfile `retryBudget` (profile_translator.go). */
+export const DEFAULT_RETRY_BUDGET = {
+  retryRatio: 0.2,
+  minRetriesPerSecond: 10,
+  ttlMs: 10_000,
+} as const;
+
+/**
+ * Retried when `retryOn` is left out: every 5xx, Linkerd's usual `retry.linkerd.io/http`.
+ * Linkerd itself retries nothing until conditions are named; the seed's `retries.attempts: 3`
+ * plainly asks for retries, and 5xx is what a failed attempt looks like.
+ */
+export const DEFAULT_RETRY_ON = [{ min: 500, max: 599 }] as const;
+
+/** Gateway API `backendRefs[].weight`. */
+export const DEFAULT_BACKEND_WEIGHT = 1;
