@@ -13,6 +13,7 @@ import { startAdmin } from './admin/index.ts';
 import type { Discovery } from './discovery/index.ts';
 import { formatHostPort, type ProxyEnv, ProxyEnvError, readProxyEnv } from './env/index.ts';
 import { createProxyLogger, DEFAULT_LOG_FILTER, parseLogFormat } from './logging/index.ts';
+import type { TcpOutbound } from './tcp/index.ts';
 
 interface Listener {
   readonly address: { address: string; port: number };
@@ -35,6 +36,8 @@ const identity = new IdentityClient({
   logger: logger.component('identity'),
 });
 const listeners: { inbound?: Listener; outbound?: Listener } = {};
+/** FUSION_PROXY_OUTBOUND_TCP's listeners, when there are any. */
+let tcpOutbound: TcpOutbound | undefined;
 let discovery: Discovery | undefined;
 /** Why the proxy is not ready; undefined once it is. */
 let notReady: string | undefined = 'waiting for the first identity certificate';
@@ -80,7 +83,10 @@ async function startDataPlane(): Promise<void> {
     ? fileDiscovery(env.staticEndpointsPath)
     : staticDiscovery({});
   if (env.destinationAddr) log.info('destination client not built yet; using static endpoints');
-  const inbound = await startInbound({
+  const { startOpaqueInbound, startTcpOutbound } = await import('./tcp/index.ts');
+  // An opaque app (its port listed in LINKERD2_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION)
+  // gets a TLS server that pipes bytes; every other one the HTTP inbound stack.
+  const inbound = await (env.inboundOpaque ? startOpaqueInbound : startInbound)({
     listen: env.inboundListen,
     app: env.app,
     appProtocol: env.appProtocol,
@@ -103,6 +109,16 @@ async function startDataPlane(): Promise<void> {
   });
   listeners.outbound = outbound;
   log.info({ address: addressOf(outbound) }, 'outbound listening');
+  if (env.outboundTcp.length > 0) {
+    tcpOutbound = await startTcpOutbound({
+      upstreams: env.outboundTcp,
+      identity,
+      discovery,
+      registry,
+      logger: logger.component('tcp'),
+      connectTimeoutMs: env.outboundConnectTimeoutMs,
+    });
+  }
 }
 
 function shutdown(reason: string): void {
@@ -120,7 +136,9 @@ function shutdown(reason: string): void {
     process.exit(0);
   }, env.shutdownGracePeriodMs);
   void startup
-    .then(() => Promise.all([listeners.inbound?.close(), listeners.outbound?.close()]))
+    .then(() =>
+      Promise.all([listeners.inbound?.close(), listeners.outbound?.close(), tcpOutbound?.close()]),
+    )
     .then(() => admin.close())
     .then(
       () => {
@@ -160,6 +178,18 @@ function currentConfig(): unknown {
       endpoints: Object.fromEntries(
         (discovery?.services() ?? []).map((s: string) => [s, discovery?.resolve(s) ?? []]),
       ),
+    },
+    tcp: {
+      inboundOpaque: env.inboundOpaque,
+      inboundOpaquePorts: env.inboundOpaquePorts.map((r) =>
+        r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`,
+      ),
+      outbound: tcpOutbound
+        ? tcpOutbound.listeners.map((l) => ({
+            service: l.service,
+            listen: formatHostPort({ host: l.address.address, port: l.address.port }),
+          }))
+        : env.outboundTcp.map((u) => ({ service: u.service, listen: formatHostPort(u.listen) })),
     },
   };
 }

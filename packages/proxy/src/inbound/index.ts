@@ -4,13 +4,14 @@
  * metrics, and forwards to the app over pooled loopback connections with the caller's identity
  * in `l5d-client-id`.
  */
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { IdentityClient } from '@fusion/identity-client';
 import type { InboundDefaultPolicy } from '@fusion/mesh-types';
 import type { Logger, Registry } from '@fusion/telemetry';
 import type { ProxyError } from '../errors/proxy-error.ts';
 import { rescueLayer } from '../errors/rescue.ts';
 import { createHttpMetrics } from '../metrics/http-metrics.ts';
+import { loopbackLabels, tcpMetrics } from '../metrics/tcp-metrics.ts';
 import { stack } from '../stack/stack.ts';
 import { upgradesToApp } from '../upgrade/index.ts';
 import { admissionOf } from './admission.ts';
@@ -54,13 +55,17 @@ export interface InboundServer {
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 100;
+const TO_APP = loopbackLabels('inbound', 'dst');
 
 export async function startInbound(options: InboundOptions): Promise<InboundServer> {
   const { logger } = options;
   const admission = admissionOf(options.defaultPolicy, options.external ?? false);
+  // Linkerd's tcp_* for callers' connections and ours to the app (shared per registry).
+  const transport = tcpMetrics(options.registry);
   const appEndpoint = {
     ...options.app,
     connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    onConnection: (socket: Socket) => transport.trackConnection(socket, TO_APP),
   };
   const app = newForwardToApp(appEndpoint, options.appProtocol ?? 'http1');
   // One set of families per registry: the outbound side records into the same ones.
@@ -90,6 +95,7 @@ export async function startInbound(options: InboundOptions): Promise<InboundServ
     identity: options.identity,
     admission,
     logger,
+    transport,
   }).catch((error: unknown) => {
     app.close();
     throw error;

@@ -13,10 +13,11 @@ import { bindServerCredentials } from '@fusion/identity-client';
 import type { Logger } from '@fusion/telemetry';
 import type { HttpHandler } from '../http/message.ts';
 import { serve } from '../http/serve.ts';
+import type { TcpMetrics } from '../metrics/tcp-metrics.ts';
 import { acceptUpgrades } from '../upgrade/index.ts';
 import { type Admission, isClusterAddress } from './admission.ts';
 import { Connections } from './connections.ts';
-import { peerFacts } from './peer.ts';
+import { acceptedLabels, peerFacts } from './peer.ts';
 
 export interface ListenerOptions {
   readonly listen: { readonly host: string; readonly port: number };
@@ -24,6 +25,8 @@ export interface ListenerOptions {
   readonly identity: IdentityClient;
   readonly admission: Admission;
   readonly logger: Logger;
+  /** Linkerd's transport metrics for the connections accepted. */
+  readonly transport?: TcpMetrics;
 }
 
 export interface Listener {
@@ -63,6 +66,13 @@ export async function listen(handler: HttpHandler, options: ListenerOptions): Pr
   );
   const unbind = bindServerCredentials(tlsServer, identity, NO_TICKETS);
   connections.watch(tlsServer);
+  // A TLS connection counts from its handshake, when its caller's identity is known.
+  const { transport } = options;
+  if (transport) {
+    tlsServer.on('secureConnection', (socket) =>
+      transport.trackConnection(socket, acceptedLabels(socket)),
+    );
+  }
   // Node checks a client's chain after the handshake and just drops the connection when it
   // fails, so the reason is only here (and on the socket), not in an alert the client could see.
   tlsServer.on('tlsClientError', (error, socket) =>
@@ -106,6 +116,7 @@ export async function listen(handler: HttpHandler, options: ListenerOptions): Pr
       connections.handedOff(socket, !tls);
       if (tls) tlsServer.emit('connection', socket);
       else {
+        transport?.trackConnection(socket, acceptedLabels({ encrypted: false }));
         plainServer.emit('connection', socket);
         socket.resume();
       }

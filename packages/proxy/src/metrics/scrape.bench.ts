@@ -189,8 +189,9 @@ for (const [name, port, turns] of [
   // The route's writes run inside ServerResponse.write: timed there, for this run only.
   const write = http.ServerResponse.prototype.write;
   if (turns === routeTurns) {
-    http.ServerResponse.prototype.write = function (this: http.ServerResponse, ...args: never[]) {
-      return timed(routeTurns, () => write.apply(this, args));
+    const original = write as (...args: unknown[]) => boolean;
+    http.ServerResponse.prototype.write = function (this: http.ServerResponse, ...args: unknown[]) {
+      return timed(routeTurns, () => original.apply(this, args));
     } as typeof write;
   }
   const run = await scrape(port);

@@ -18,6 +18,7 @@ import type { Credentials } from '@fusion/identity-client';
 import { meshTlsOptions, PeerIdentityError } from '@fusion/identity-client';
 import { splitHostPort } from '../discovery/index.ts';
 import { asProxyError, ProxyError } from '../errors/proxy-error.ts';
+import { meshPeerLabels, type TcpMetrics } from '../metrics/tcp-metrics.ts';
 
 export interface MeshPeer {
   /** `host:port` to dial. */
@@ -26,8 +27,14 @@ export interface MeshPeer {
   readonly identity: string;
 }
 
+/**
+ * Offered by both ends of an opaque TCP connection (tcp/), so that neither an HTTP peer nor an
+ * opaque one can take the other's bytes for its own protocol: the handshake fails instead.
+ */
+export const OPAQUE_ALPN = 'fusion.opaque/1';
+
 /** What a mesh connection speaks: HTTP/2 for the shared session, HTTP/1.1 for upgrades. */
-export type MeshAlpn = 'h2' | 'http/1.1';
+export type MeshAlpn = 'h2' | 'http/1.1' | typeof OPAQUE_ALPN;
 
 /** Linkerd's default HTTP/2 connection window: big enough that one session is never the cap. */
 const CONNECTION_WINDOW_BYTES = 1_048_576;
@@ -37,8 +44,9 @@ export async function connectMeshSession(
   peer: MeshPeer,
   credentials: Credentials,
   timeoutMs: number,
+  transport?: TcpMetrics,
 ): Promise<http2.ClientHttp2Session> {
-  const socket = dialMesh(peer, credentials, 'h2');
+  const socket = dialMesh(peer, credentials, 'h2', transport);
   // Made at once, not after the handshake, so that the session reads everything the peer sends.
   const session = http2.connect(`https://${peer.address}`, { createConnection: () => socket });
   await established(peer, socket, 'h2', timeoutMs, { on: session, event: 'remoteSettings' });
@@ -56,14 +64,23 @@ export async function connectMeshTls(
   credentials: Credentials,
   timeoutMs: number,
   alpn: MeshAlpn,
+  transport?: TcpMetrics,
 ): Promise<TLSSocket> {
-  const socket = dialMesh(peer, credentials, alpn);
+  const socket = dialMesh(peer, credentials, alpn, transport);
   await established(peer, socket, alpn, timeoutMs, { on: socket, event: 'secureConnect' });
   return socket;
 }
 
-/** TCP, then TLS with our certificate and the peer's identity check, offering `alpn`. */
-function dialMesh(peer: MeshPeer, credentials: Credentials, alpn: MeshAlpn): TLSSocket {
+/**
+ * TCP, then TLS with our certificate and the peer's identity check, offering `alpn`; counted in
+ * `transport`'s metrics from its TCP connect when given.
+ */
+function dialMesh(
+  peer: MeshPeer,
+  credentials: Credentials,
+  alpn: MeshAlpn,
+  transport?: TcpMetrics,
+): TLSSocket {
   const { host, port } = splitHostPort(peer.address);
   const socket = tls.connect({
     host,
@@ -73,6 +90,7 @@ function dialMesh(peer: MeshPeer, credentials: Credentials, alpn: MeshAlpn): TLS
   });
   // Many small frames share this socket; Nagle would hold each for the peer's delayed ACK.
   socket.setNoDelay(true);
+  transport?.trackConnection(socket, meshPeerLabels(peer.identity));
   return socket;
 }
 

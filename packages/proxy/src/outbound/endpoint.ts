@@ -9,6 +9,7 @@ import type { EndpointService, EndpointTarget, NewEndpoint } from '../balance/in
 import { ProxyError } from '../errors/proxy-error.ts';
 import type { ProxyRequest } from '../http/message.ts';
 import type { createHttpMetrics, TargetLabels } from '../metrics/http-metrics.ts';
+import type { TcpMetrics } from '../metrics/tcp-metrics.ts';
 import type { Layer } from '../stack/stack.ts';
 import { forwardOverH2 } from './forward.ts';
 import { type Backoff, SessionPool } from './session-pool.ts';
@@ -21,6 +22,8 @@ export interface EndpointConnectOptions {
   readonly backoff: Backoff;
   readonly logger: Logger;
   readonly onConnectError?: (error: ProxyError, target: EndpointTarget) => void;
+  /** Linkerd's transport metrics for the connections to peers. */
+  readonly transport?: TcpMetrics;
 }
 
 /** Builds an endpoint's connection and the handler that sends over it. */
@@ -35,6 +38,7 @@ export function connectToEndpoint(options: EndpointConnectOptions): NewEndpoint 
       backoff: options.backoff,
       logger: options.logger,
       onConnectError: (error) => options.onConnectError?.(error, target),
+      transport: options.transport,
     });
     return {
       handle: forwardOverH2(pool),

@@ -10,6 +10,7 @@ import { balance } from '../balance/index.ts';
 import type { Discovery } from '../discovery/index.ts';
 import type { ProxyError } from '../errors/proxy-error.ts';
 import { rescueLayer } from '../errors/rescue.ts';
+import { tcpMetrics } from '../metrics/tcp-metrics.ts';
 import { stack } from '../stack/stack.ts';
 import { upgradesToPeer } from '../upgrade/index.ts';
 import { connectToEndpoint, type HttpMetrics, recordEndpointMetrics } from './endpoint.ts';
@@ -44,6 +45,8 @@ export async function startOutbound(options: OutboundOptions): Promise<Outbound>
   const metrics = outboundMetrics(options.registry, options.httpMetrics);
   const shutdown = new AbortController();
   const connectTimeoutMs = options.connectTimeoutMs ?? 1_000;
+  // Linkerd's tcp_* for the app's connections to us and ours to peers (shared per registry).
+  const transport = tcpMetrics(options.registry);
   const connect = connectToEndpoint({
     identity: options.identity,
     connectTimeoutMs,
@@ -54,6 +57,7 @@ export async function startOutbound(options: OutboundOptions): Promise<Outbound>
         metrics.identityMismatch.labels(target.identity ?? '').inc();
       }
     },
+    transport,
   });
 
   const onError = (error: ProxyError) => {
@@ -71,7 +75,7 @@ export async function startOutbound(options: OutboundOptions): Promise<Outbound>
     .push(rescueLayer({ onError })) // outermost: an error from any layer becomes a response
     .build();
 
-  const listener = await listen(handler, options.listen);
+  const listener = await listen(handler, options.listen, transport);
   logger.info({ address: listener.address }, 'outbound listening');
   return {
     address: listener.address,

@@ -10,6 +10,7 @@ import http2 from 'node:http2';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { HttpHandler } from '../http/message.ts';
 import { type ConnectionFacts, serve } from '../http/serve.ts';
+import { loopbackLabels, type TcpMetrics } from '../metrics/tcp-metrics.ts';
 import { acceptUpgrades } from '../upgrade/index.ts';
 
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
@@ -17,6 +18,7 @@ const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 const DETECT_TIMEOUT_MS = 10_000;
 /** The app's own traffic, over loopback: no mesh TLS and no peer identity. */
 const APP_FACTS: ConnectionFacts = { clientId: undefined, tls: false };
+const FROM_APP = loopbackLabels('outbound', 'src');
 
 export interface Listener {
   readonly address: AddressInfo;
@@ -27,6 +29,7 @@ export interface Listener {
 export async function listen(
   handler: HttpHandler,
   at: { readonly host: string; readonly port: number },
+  transport?: TcpMetrics,
 ): Promise<Listener> {
   const onRequest = serve(handler, () => APP_FACTS);
   // No request timeout: a long download or a streaming call is the app's business.
@@ -47,6 +50,7 @@ export async function listen(
   const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    transport?.trackConnection(socket, FROM_APP);
     detect(socket, h1, h2);
   });
   await new Promise<void>((resolve, reject) => {

@@ -15,6 +15,7 @@ import type { Credentials, IdentityClient } from '@fusion/identity-client';
 import type { Logger } from '@fusion/telemetry';
 import type { EndpointStatus } from '../balance/index.ts';
 import { ProxyError } from '../errors/proxy-error.ts';
+import type { TcpMetrics } from '../metrics/tcp-metrics.ts';
 import { connectMeshSession, type MeshPeer } from './connect.ts';
 
 export interface Backoff {
@@ -35,6 +36,8 @@ export interface SessionPoolOptions {
   readonly logger: Logger;
   /** Told about every failed connect (for metrics). */
   readonly onConnectError?: (error: ProxyError) => void;
+  /** Linkerd's transport metrics for the connections made. */
+  readonly transport?: TcpMetrics;
 }
 
 const ignore = () => {};
@@ -91,7 +94,7 @@ export class SessionPool {
     const { identity, peer, connectTimeoutMs } = this.#options;
     const credentials = identity.credentials();
     const attempt = credentials
-      ? connectMeshSession(peer, credentials, connectTimeoutMs)
+      ? connectMeshSession(peer, credentials, connectTimeoutMs, this.#options.transport)
       : Promise.reject(new ProxyError('TLS_HANDSHAKE', `${this.#where}: no mesh credentials yet`));
     const connecting: Promise<ClientHttp2Session> = attempt.then(
       (session) => {
