@@ -72,3 +72,35 @@ export function compileText(text: string): Record<string, ServicePolicy> {
   if (!result.ok) throw new Error(result.errors.map(brief).join('\n'));
   return compilePolicies(result.config).policies;
 }
+
+// Verbatim from the seed, indentation and all.
+export const SEED_POLICIES = `
+trafficPolicies:
+  - name: ai-kernel-policy
+    selector:
+      matchLabels:
+        app: ai-kernel
+    policy:
+      traffic:
+        - destination:
+            selector:
+              matchLabels:
+                app: identity
+          policy:
+            tls:
+              mode: SIMPLE
+            retries:
+              attempts: 3
+              perTryTimeout: 2s
+
+circuitBreakers:
+  - name: ai-kernel-cb
+    selector:
+      matchLabels:
+        app: ai-kernel
+    policy:
+      maxConnections: 100
+      maxRequests: 1000
+      maxPendingRequests: 100
+      maxRetries: 3
+`;

@@ -276,8 +276,8 @@ function shortList(names: readonly string[]): string {
 }
 
 /**
- * `ai-kernel -> identity, vision`, `calls to identity`: the targets of a setting, callees
- * grouped by caller, a long list cut short.
+ * `ai-kernel -> identity, vision`, `calls to identity`: the targets of a setting, grouped by
+ * caller, a long list cut short.
  */
 export function describeTargets(targets: readonly Target[]): string {
   const bySource = new Map<string, string[]>();
@@ -291,7 +291,13 @@ export function describeTargets(targets: readonly Target[]): string {
     list.push(target.destination);
     bySource.set(target.source, list);
   }
-  const parts = [...bySource].map(([source, list]) => `${source} -> ${shortList(list)}`);
+  // Callers with the same callees share one entry: `ai-kernel, vision -> identity`.
+  const byCallees = new Map<string, string[]>();
+  for (const [source, list] of bySource) {
+    const key = shortList(list);
+    byCallees.set(key, [...(byCallees.get(key) ?? []), source]);
+  }
+  const parts = [...byCallees].map(([list, sources]) => `${shortList(sources)} -> ${list}`);
   if (callees.length > 0) parts.push(`calls to ${shortList(callees)}`);
   return parts.join('; ');
 }

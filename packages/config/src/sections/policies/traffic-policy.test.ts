@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseConfig } from '../../load.ts';
-import { check, POLICY_SERVICES, withServices } from '../../testing.ts';
+import { check, POLICY_SERVICES, SEED_POLICIES, withServices } from '../../testing.ts';
 
 const SERVICES = `  ai-kernel:
     port: 8001
@@ -9,38 +9,6 @@ const SERVICES = `  ai-kernel:
   identity:
     port: 8002
     command: node identity.js
-`;
-
-// Verbatim from the seed, indentation and all.
-export const SEED_POLICIES = `
-trafficPolicies:
-  - name: ai-kernel-policy
-    selector:
-      matchLabels:
-        app: ai-kernel
-    policy:
-      traffic:
-        - destination:
-            selector:
-              matchLabels:
-                app: identity
-          policy:
-            tls:
-              mode: SIMPLE
-            retries:
-              attempts: 3
-              perTryTimeout: 2s
-
-circuitBreakers:
-  - name: ai-kernel-cb
-    selector:
-      matchLabels:
-        app: ai-kernel
-    policy:
-      maxConnections: 100
-      maxRequests: 1000
-      maxPendingRequests: 100
-      maxRetries: 3
 `;
 
 test("the seed's policy blocks parse to the objects they describe", () => {
