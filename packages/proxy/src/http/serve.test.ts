@@ -5,7 +5,12 @@ import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import type { HttpHandler, ProxyRequest, ProxyResponse } from './message.ts';
+import {
+  emptyResponse,
+  type HttpHandler,
+  type ProxyRequest,
+  type ProxyResponse,
+} from './message.ts';
 import { serve } from './serve.ts';
 
 const facts = () => ({ clientId: undefined, tls: false });
@@ -21,6 +26,9 @@ describe('serve', () => {
   let release: () => void = () => {};
   const handler: HttpHandler = async (request): Promise<ProxyResponse> => {
     seen.push(request);
+    if (request.path === '/trailers-only') {
+      return emptyResponse(200, { 'content-type': 'application/grpc', 'grpc-status': '5' });
+    }
     if (request.path === '/stream') {
       const body = new PassThrough();
       body.write('first,');
@@ -120,5 +128,20 @@ describe('serve', () => {
     assert.equal(body, 'POST identity/svc.Method/Call');
     assert.equal(trailers['grpc-status'], '0');
     assert.equal(seen.at(-1)!.ctx.originalVersion, 'HTTP/2');
+  });
+
+  test("HTTP/2: a response without a body is one HEADERS frame ending the stream (gRPC's trailers-only)", async () => {
+    const session = http2.connect(`http://127.0.0.1:${h2cPort}`);
+    const stream = session.request({ ':path': '/trailers-only', ':authority': 'identity' });
+    stream.end();
+    const [headers, flags] = (await once(stream, 'response')) as [
+      http2.IncomingHttpHeaders,
+      number,
+    ];
+    stream.resume();
+    await once(stream, 'end');
+    session.close();
+    assert.equal(headers['grpc-status'], '5');
+    assert.ok(flags & http2.constants.NGHTTP2_FLAG_END_STREAM, 'the headers end the stream');
   });
 });

@@ -92,20 +92,41 @@ export function writeResponse(res: ServerResponseLike, response: ProxyResponse):
       if (!out.writableFinished) body?.destroy();
       resolve();
     });
+    if (!body) {
+      void respondWithoutBody(out, response);
+      return;
+    }
     try {
+      // At once, not with the first chunk: a stream's headers must not wait for its body.
       out.writeHead(response.status, headersForWrite(response.headers));
     } catch (error) {
       out.destroy(error as Error);
-      return;
-    }
-    if (!body) {
-      void finish(out, response);
       return;
     }
     body.on('error', (error) => out.destroy(error));
     body.on('end', () => void finish(out, response));
     body.pipe(out, { end: false });
   });
+}
+
+/**
+ * Headers and end together. Over HTTP/2 that is one HEADERS frame that ends the stream, which is
+ * what a gRPC trailers-only response (an error) must stay: grpc-js reads a `grpc-status` only
+ * from headers that end the stream, or from trailers.
+ */
+async function respondWithoutBody(out: ServerResponse, response: ProxyResponse): Promise<void> {
+  const trailers = await response.trailers.catch(() => undefined);
+  try {
+    out.statusCode = response.status;
+    for (const [name, value] of Object.entries(headersForWrite(response.headers))) {
+      out.setHeader(name, value);
+    }
+  } catch (error) {
+    out.destroy(error as Error);
+    return;
+  }
+  if (trailers && Object.keys(trailers).length > 0) out.addTrailers(trailers);
+  out.end();
 }
 
 async function finish(out: ServerResponse, response: ProxyResponse): Promise<void> {

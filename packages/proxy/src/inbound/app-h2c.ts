@@ -49,7 +49,7 @@ export function newH2cApp(endpoint: AppEndpoint): AppClient {
         );
         // Before the response this fails the request; after it, the body reports it.
         stream.on('error', (error) => reject(asProxyError(error)));
-        stream.once('response', (headers) => resolve(fromApp(stream, headers)));
+        stream.once('response', (headers, flags) => resolve(fromApp(stream, headers, flags)));
         if (request.body) sendBody(request.body, stream);
       }),
     close: () => session?.destroy(),
@@ -59,16 +59,20 @@ export function newH2cApp(endpoint: AppEndpoint): AppClient {
 function fromApp(
   stream: http2.ClientHttp2Stream,
   headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader,
+  flags: number,
 ): ProxyResponse {
   let trailers: HeaderMap | undefined;
   stream.once('trailers', (received) => {
     trailers = nonEmpty(forwardableHeaders(received));
   });
   const { ':status': status, ...fields } = headers;
+  // Trailers-only (a gRPC error): the headers ended the stream; nothing to pass on but them.
+  const trailersOnly = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
+  if (trailersOnly) stream.resume();
   return {
     status: status ?? 502,
     headers: forwardableHeaders(fields),
-    body: stream,
+    body: trailersOnly ? null : stream,
     trailers: trailersWhenEnded(
       stream,
       () => trailers,

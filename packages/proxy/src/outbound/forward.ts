@@ -53,11 +53,15 @@ function send(session: ClientHttp2Session, request: ProxyRequest): Promise<Proxy
       settleTrailers.reject(error);
     };
 
-    stream.once('response', (headers) => {
+    stream.once('response', (headers, flags) => {
+      // Trailers-only (how gRPC answers an error): these headers ended the stream, and must
+      // reach the app the same way, so there is no body to pass on — only to drain.
+      const trailersOnly = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
+      if (trailersOnly) stream.resume();
       resolve({
         status: Number(headers[':status']),
         headers: forwardableHeaders(headers),
-        body: stream,
+        body: trailersOnly ? null : stream,
         trailers: trailersPromise,
       });
     });
