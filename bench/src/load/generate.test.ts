@@ -45,6 +45,7 @@ describe('openLoop', () => {
       rate: 1000,
       seconds: 0.005,
       drainMs: 10,
+      settleMs: 10,
     });
     assert.equal(result.sent, 5);
     assert.equal(result.errors, 5);

@@ -59,6 +59,11 @@ export interface OpenLoopOptions {
   readonly seconds: number;
   /** How long to wait for stragglers after the last request fell due (default 5 s). */
   readonly drainMs?: number;
+  /**
+   * After that, how long more to wait (not measured) for what is still in flight, so that an
+   * overloaded path's backlog does not spill into the next measurement (default 30 s).
+   */
+  readonly settleMs?: number;
 }
 
 export interface ClosedLoopOptions {
@@ -141,24 +146,26 @@ export async function openLoop(send: Send, options: OpenLoopOptions): Promise<Lo
     };
     tick();
   });
-  if (inFlight > 0) {
-    const drained = new Promise<void>((resolve) => {
-      allSettled = resolve;
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, options.drainMs ?? 5_000);
-    });
-    await Promise.race([drained, timeout]);
-    clearTimeout(timer);
-  }
+  const drained = new Promise<void>((resolve) => {
+    allSettled = resolve;
+  });
+  if (inFlight > 0) await untilOr(drained, options.drainMs ?? 5_000);
   const elapsedSeconds = (performance.now() - t0) / 1000;
   if (inFlight > 0) {
     tally.errors += inFlight;
     tally.reason('no answer within the drain time', inFlight);
   }
   tally.closed = true;
-  return result(tally, { mode: 'open', rate, elapsedSeconds });
+  const taken = result(tally, { mode: 'open', rate, elapsedSeconds });
+  if (inFlight > 0) await untilOr(drained, options.settleMs ?? 30_000);
+  return taken;
+}
+
+/** `promise`, or `ms` elapsing, whichever comes first. */
+async function untilOr(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 export async function closedLoop(send: Send, options: ClosedLoopOptions): Promise<LoadResult> {

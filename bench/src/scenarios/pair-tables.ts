@@ -126,6 +126,7 @@ export function pairTables(run: PairRun, figures: PairFigures = pairFigures(run)
   const notes = [
     `${options.rounds} round(s), interleaved: each round visits the paths in a rotated order; ${options.seconds} s per fixed-rate measurement, ${options.throughputSeconds} s per closed-loop one; figures are over all rounds.`,
     'The generator, both proxies of a pair and the upstream share this machine: 2 cores, also used by other engineers running tests. Compare paths within a run, not runs with each other.',
+    loadNote(run.samples.map((s) => s.loadAverage)),
   ];
   if (Object.keys(run.broken).length) {
     for (const [path, why] of Object.entries(run.broken)) {
@@ -134,6 +135,26 @@ export function pairTables(run: PairRun, figures: PairFigures = pairFigures(run)
   }
   tables[0] = { ...tables[0]!, notes: [...(tables[0]!.notes ?? []), ...notes] };
   return tables;
+}
+
+/** The shared machine's business during the run, as the 1-minute load average. */
+export function loadNote(loads: readonly number[]): string {
+  if (loads.length === 0) return 'load average: not measured';
+  const lo = Math.min(...loads).toFixed(1);
+  const hi = Math.max(...loads).toFixed(1);
+  return `1-minute load average during the measurements: ${lo}–${hi} on 2 cores (above 2, processes waited for a core; other engineers’ tests were running).`;
+}
+
+function failureNote(run: PairRun, figures: PairFigures): string[] {
+  const notes: string[] = [];
+  for (const rate of run.options.rates) {
+    for (const path of PATHS) {
+      const reasons = figures.atRate[String(rate)]?.[path]?.load?.errorReasons ?? {};
+      const list = Object.entries(reasons).map(([why, n]) => `${n} × ${why}`);
+      if (list.length) notes.push(`${LABEL[path]} at ${rate} rps failed: ${list.join('; ')}.`);
+    }
+  }
+  return notes;
 }
 
 function latencyTable(run: PairRun, figures: PairFigures): Table {
@@ -182,6 +203,7 @@ function latencyTable(run: PairRun, figures: PairFigures): Table {
     rows,
     notes: [
       'Latency counts from each request’s scheduled send time (coordinated omission corrected), 2xx responses only; “failed” is transport errors plus non-2xx. “added” is the path’s percentile minus the direct path’s at the same rate.',
+      ...failureNote(run, figures),
     ],
   };
 }

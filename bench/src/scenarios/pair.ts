@@ -14,7 +14,7 @@
  * each measurement where the kernel allows).
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startControlPlane } from '../fixtures/control-plane.ts';
@@ -73,6 +73,8 @@ export interface Sample {
   readonly upstreamCpuSeconds: number;
   /** This process's CPU (the Node generator; wrk's own is not counted). */
   readonly generatorCpuSeconds: number;
+  /** The machine's 1-minute load average at the end: how busy the shared machine was. */
+  readonly loadAverage: number;
 }
 
 export interface PairRun {
@@ -220,6 +222,7 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
         ),
         upstreamCpuSeconds: cpuSeconds(upstream.child.pid) - upstreamBefore,
         generatorCpuSeconds: (generator.user + generator.system) / 1e6,
+        loadAverage: loadavg()[0] ?? 0,
       };
       samples.push(sample);
       const errors = outcome.load ? outcome.load.errors + outcome.load.non2xx : 0;

@@ -10,6 +10,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createTestPki } from '@fusion/control-plane/testing';
 import { issueLeafPem } from '../fixtures/certificates.ts';
@@ -29,6 +30,7 @@ import type {
   ServerReady,
   TransportMode,
 } from '../transport/messages.ts';
+import { loadNote } from './pair-tables.ts';
 
 export interface TransportOptions {
   readonly seconds: number;
@@ -44,6 +46,8 @@ export interface TransportSample {
   readonly load: LoadResult;
   readonly clientCpuSeconds: number;
   readonly serverCpuSeconds: number;
+  /** The machine's 1-minute load average at the end. */
+  readonly loadAverage: number;
 }
 
 export interface TransportRun {
@@ -136,6 +140,7 @@ export async function runTransport(options: TransportOptions): Promise<Transport
             load,
             clientCpuSeconds: cpuSeconds(client.pid!) - before[0]!,
             serverCpuSeconds: cpuSeconds(server.pid!) - before[1]!,
+            loadAverage: loadavg()[0] ?? 0,
           });
           const what =
             pattern.kind === 'closed' ? `${pattern.concurrency} in flight` : `${pattern.rate} rps`;
@@ -215,6 +220,7 @@ export function transportTables(run: TransportRun, figures: readonly TransportFi
   const notes = [
     `${run.options.rounds} round(s), ${run.options.seconds} s per measurement, modes interleaved in rotated order; figures over all rounds (per-round figures in the JSON).`,
     'Client CPU includes the load generator, the same for every mode. Both processes, and other engineers’ tests, share this machine’s 2 cores.',
+    loadNote(run.samples.map((s) => s.loadAverage)),
     `Peak RSS over the run: client ${(run.peakRssBytes.client / 1e6).toFixed(0)} MB, server ${(run.peakRssBytes.server / 1e6).toFixed(0)} MB (both ends hold all modes’ connections).`,
   ];
   for (const [mode, why] of Object.entries(run.broken)) notes.push(`**${mode} failed**: ${why}`);
