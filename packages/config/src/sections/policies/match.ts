@@ -46,8 +46,9 @@ const headers = transform(record(string(), headerName), (found, node, at) => {
       const reason = `header '${name}' is already matched as '${first}' (header names ignore case)`;
       at.key(name).error(keyNodeOf(node as YAMLMap, name), reason);
       ok = false;
+    } else {
+      seen.set(name.toLowerCase(), name);
     }
-    seen.set(name.toLowerCase(), name);
   }
   return ok ? found : undefined;
 });
@@ -58,6 +59,7 @@ export const routeMatch: Schema<RouteMatchConfig> = transform(
     method: optional(oneOf(HTTP_METHODS)),
     headers: optional(headers),
   }),
+  // Unchanged; wrapped only so that messages say what a match is.
   (m) => m,
   'a request match: path, method and headers, all optional',
 );
