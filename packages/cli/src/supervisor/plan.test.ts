@@ -218,6 +218,35 @@ services:
     );
   });
 
+  test('an opaque service: its sidecar pipes its port; callers reach it through their own upstream listener', () => {
+    const cfg = config(`version: 1
+services:
+  db: { port: 9432, command: [postgres], protocol: tcp }
+  api: { port: 9001, entry: api.ts, dependsOn: [db], replicas: 2 }
+`);
+    const plan = buildPlan(inputs(cfg));
+    const db = plan.components.find((c) => c.name === 'db-proxy')!;
+    assert.equal(db.env.LINKERD2_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION, '9432');
+    assert.equal(db.env.FUSION_PROXY_OUTBOUND_TCP, undefined);
+    const dbApp = plan.components.find((c) => c.name === 'db')!;
+    assert.deepEqual(dbApp.readiness, {
+      kind: 'tcp',
+      host: '127.0.0.1',
+      port: 19432,
+      timeoutMs: 60_000,
+    });
+    for (const [replica, host] of [
+      ['api-0', '127.1.2.1'],
+      ['api-1', '127.1.2.2'],
+    ] as const) {
+      const sidecar = plan.components.find((c) => c.name === `${replica}-proxy`)!;
+      assert.equal(sidecar.env.FUSION_PROXY_OUTBOUND_TCP, `db=${host}:9432`);
+      assert.ok(sidecar.listen.some((a) => a.host === host && a.port === 9432));
+      const app = plan.components.find((c) => c.name === replica)!;
+      assert.deepEqual(JSON.parse(app.env.FUSION_MESH_TCP_ENDPOINTS!), { db: `${host}:9432` });
+    }
+  });
+
   test('a bundled sidecar runs on node alone, with source maps', () => {
     const plan = buildPlan({ ...inputs(config(realFile)), proxyEntry: '/cache/fusion-proxy.mjs' });
     const sidecar = plan.components.find((c) => c.name === 'vision-proxy')!;

@@ -15,6 +15,7 @@ import {
   sidecarAddresses,
   sidecarEnv,
   sidecarName,
+  tcpUpstreamHost,
 } from './sidecar.ts';
 
 export type Tier = 'infrastructure' | 'control-plane' | 'observability' | 'services';
@@ -150,8 +151,18 @@ export function buildPlan(inputs: PlanInputs): Plan {
   });
   for (const service of orderByDependencies(services)) {
     const identity = workloadIdentity(service.name, config.mesh.namespace, config.mesh.trustDomain);
+    const opaqueDependencies = service.dependsOn
+      .map((dep) => requireService(config, dep))
+      .filter((dep) => dep.protocol === 'tcp');
     replicaNames(service).forEach((name, index) => {
-      const layout = instanceLayout(service, replicaHost(index));
+      const upstreamHost = tcpUpstreamHost(services.indexOf(service), index);
+      const layout = instanceLayout(
+        service,
+        replicaHost(index),
+        Object.fromEntries(
+          opaqueDependencies.map((dep) => [dep.name, { host: upstreamHost, port: dep.port }]),
+        ),
+      );
       const proxy = sidecarName(name);
       // The sidecar first: the app starts once its sidecar holds a certificate and has
       // registered, and at shutdown the app (a dependent) drains before its sidecar stops.
@@ -166,7 +177,12 @@ export function buildPlan(inputs: PlanInputs): Plan {
           ...sidecarEnv(config, service, name, layout),
           ...identityEnv(identity.name, tokenFile(inputs.stateDir, proxy), inputs),
         },
-        listen: [layout.inbound, layout.outbound, layout.admin],
+        listen: [
+          layout.inbound,
+          layout.outbound,
+          layout.admin,
+          ...Object.values(layout.tcpUpstreams),
+        ],
         readiness: {
           kind: 'http',
           url: `http://${formatAddress(layout.admin)}/ready`,
@@ -248,6 +264,13 @@ function serviceEnv(
     // Every call the app makes to another service goes through its sidecar.
     FUSION_MESH_OUTBOUND: `http://${formatAddress(ctx.layout.outbound)}`,
   };
+  const upstreams = Object.entries(ctx.layout.tcpUpstreams);
+  if (upstreams.length > 0) {
+    // Opaque dependencies are reached by address: its sidecar's upstream listener for each.
+    result.FUSION_MESH_TCP_ENDPOINTS = JSON.stringify(
+      Object.fromEntries(upstreams.map(([dep, address]) => [dep, formatAddress(address)])),
+    );
+  }
   if (service.database) result.DATABASE_URL = ctx.databaseUrl;
   if (env.REDIS_URL) result.REDIS_URL = env.REDIS_URL;
   return result;

@@ -35,9 +35,25 @@ export interface InstanceLayout {
   readonly outbound: HostPort;
   readonly admin: HostPort;
   readonly app: HostPort;
+  /** Per opaque (`protocol: tcp`) dependency: where the app connects to reach it. */
+  readonly tcpUpstreams: Readonly<Record<string, HostPort>>;
 }
 
-export function instanceLayout(service: ServiceConfig, host: string): InstanceLayout {
+/**
+ * Where an instance's app reaches an opaque dependency: the dependency's own port, on a
+ * loopback address of this instance's alone (127.1.<service>.<replica>). An HTTP call names
+ * its service in the request; a TCP connection can only say it by where it goes, and two
+ * callers on one address would need the same port for the same service.
+ */
+export function tcpUpstreamHost(serviceIndex: number, replica: number): string {
+  return `127.1.${serviceIndex + 1}.${replica + 1}`;
+}
+
+export function instanceLayout(
+  service: ServiceConfig,
+  host: string,
+  tcpUpstreams: Readonly<Record<string, HostPort>> = {},
+): InstanceLayout {
   const at = (offset: number): HostPort => {
     const port = service.port + offset;
     if (port > 65_535) {
@@ -53,6 +69,7 @@ export function instanceLayout(service: ServiceConfig, host: string): InstanceLa
     app: at(APP_PORT_OFFSET),
     outbound: at(OUTBOUND_PORT_OFFSET),
     admin: at(ADMIN_PORT_OFFSET),
+    tcpUpstreams,
   };
 }
 
@@ -87,7 +104,19 @@ export function sidecarEnv(
 ): Record<string, string> {
   const { mesh, controlPlane } = config;
   const destination = workloadIdentity('destination', CONTROL_PLANE_NAMESPACE, mesh.trustDomain);
+  const upstreams = Object.entries(layout.tcpUpstreams);
   return {
+    // Linkerd's opaque-ports list: our inbound port in it makes the sidecar pipe bytes.
+    ...(service.protocol === 'tcp'
+      ? { LINKERD2_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION: String(service.port) }
+      : {}),
+    ...(upstreams.length > 0
+      ? {
+          FUSION_PROXY_OUTBOUND_TCP: upstreams
+            .map(([name, address]) => `${name}=${formatAddress(address)}`)
+            .join(','),
+        }
+      : {}),
     LINKERD2_PROXY_LOG: mesh.proxyLogLevel,
     // JSON, so the supervisor's log files keep one record per line like every other component.
     LINKERD2_PROXY_LOG_FORMAT: 'json',
