@@ -27,3 +27,6 @@ export const DEFAULT_RETRY_ON = [{ min: 500, max: 599 }] as const;
 
 /** Gateway API `backendRefs[].weight`. */
 export const DEFAULT_BACKEND_WEIGHT = 1;
+
+/** The name of the last route of every destination: it takes what no written route matches. */
+export const DEFAULT_ROUTE = 'default';

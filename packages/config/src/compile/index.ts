@@ -6,6 +6,7 @@ export {
   DEFAULT_FAILURE_ACCRUAL,
   DEFAULT_RETRY_BUDGET,
   DEFAULT_RETRY_ON,
+  DEFAULT_ROUTE,
 } from './defaults.ts';
 export type { NotEnforced } from './not-enforced.ts';
 export type { Path } from './path.ts';

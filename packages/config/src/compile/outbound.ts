@@ -13,12 +13,12 @@ import type {
   SplitBackendConfig,
   WeightedBackend,
 } from '@fusion/mesh-types';
-import { DEFAULT_ROUTE } from '../sections/policies/routes.ts';
 import {
   DEFAULT_BACKEND_WEIGHT,
   DEFAULT_FAILURE_ACCRUAL,
   DEFAULT_RETRY_BUDGET,
   DEFAULT_RETRY_ON,
+  DEFAULT_ROUTE,
 } from './defaults.ts';
 import { compileMatch, MATCH_EVERYTHING } from './match.ts';
 import type { OutboundSettings, Written } from './plan.ts';

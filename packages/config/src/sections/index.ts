@@ -2,7 +2,6 @@
 export {
   authorizationPolicy,
   circuitBreaker,
-  DEFAULT_ROUTE,
   faultInjection,
   HTTP_METHODS,
   rateLimit,

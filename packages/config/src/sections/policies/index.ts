@@ -8,5 +8,4 @@ export { circuitBreaker } from './circuit-breaker.ts';
 export { faultInjection } from './fault-injection.ts';
 export { HTTP_METHODS } from './match.ts';
 export { rateLimit } from './rate-limit.ts';
-export { DEFAULT_ROUTE } from './routes.ts';
 export { TLS_MODES, trafficPolicy } from './traffic-policy.ts';

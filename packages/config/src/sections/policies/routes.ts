@@ -5,6 +5,7 @@
  */
 import type { RouteConfig } from '@fusion/mesh-types';
 import type { Node } from 'yaml';
+import { DEFAULT_ROUTE } from '../../compile/defaults.ts';
 import {
   array,
   duration,
@@ -20,9 +21,6 @@ import {
 import { routeMatch } from './match.ts';
 import { retries } from './retries.ts';
 import { split } from './split.ts';
-
-/** The name of the route that takes every request no written route matches. */
-export const DEFAULT_ROUTE = 'default';
 
 const route = transform(
   object({
