@@ -7,9 +7,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import type http from 'node:http';
-import type { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { CHUNK, digestOfChunks, writeChunks } from '../testing/streams.ts';
 import {
   type App,
   latch,
@@ -20,7 +19,6 @@ import {
   startProxy,
 } from './testing/index.ts';
 
-const CHUNK = Buffer.alloc(64 * 1024, 'mesh-');
 const CHUNKS = 160; // 10 MiB
 const TOTAL = CHUNK.length * CHUNKS;
 /** The sender pauses after this much, until the receiver reports its first chunk. */
@@ -74,7 +72,7 @@ describe('streaming through the inbound proxy', () => {
     assert.ok(sentBeforeAppGotAny! <= HEAD_START * CHUNK.length);
     t.diagnostic(`the client was at most ${aheadMost} bytes ahead of the app`);
     assert.ok(aheadMost < AHEAD_AT_MOST);
-    assert.equal(hash.digest('hex'), expectedDigest());
+    assert.equal(hash.digest('hex'), digestOfChunks(CHUNKS));
   });
 
   it('streams a 10 MiB response body to the caller as the app writes it', async (t) => {
@@ -106,7 +104,7 @@ describe('streaming through the inbound proxy', () => {
     // Not bounded like the request: on loopback the kernel's socket buffers alone take ~5.5 MiB
     // of what the app writes (measured the same without the proxy), so this is for reading only.
     t.diagnostic(`the app was at most ${aheadMost} bytes ahead of the client`);
-    assert.equal(hash.digest('hex'), expectedDigest());
+    assert.equal(hash.digest('hex'), digestOfChunks(CHUNKS));
   });
 
   it("passes a chunked response's chunks on one by one", async (t) => {
@@ -140,21 +138,3 @@ describe('streaming through the inbound proxy', () => {
     return { proxy, session };
   }
 });
-
-/** Writes `count` chunks, waiting whenever the stream asks the writer to (backpressure). */
-async function writeChunks(
-  stream: Writable | http.ServerResponse,
-  count: number,
-  written = { bytes: 0 },
-) {
-  for (let i = 0; i < count; i++) {
-    written.bytes += CHUNK.length;
-    if (!stream.write(CHUNK)) await once(stream, 'drain');
-  }
-}
-
-function expectedDigest(): string {
-  const hash = createHash('sha256');
-  for (let i = 0; i < CHUNKS; i++) hash.update(CHUNK);
-  return hash.digest('hex');
-}
