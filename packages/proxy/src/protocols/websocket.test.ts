@@ -94,6 +94,11 @@ describe('WebSocket from an app through its outbound proxy to a meshed app', () 
     assert.equal(app.handshakes.length, before);
   });
 
+  it("passes the app's own refusal back, body and all", async () => {
+    const refusal = await refused(pair.outboundPort, pair.authority, '/private');
+    assert.deepEqual(refusal, { status: 401, proxyError: undefined, body: 'who are you' });
+  });
+
   it('carries any Upgrade, here in absolute form, to the app and pipes its bytes', async () => {
     const request = http.request({
       host: '127.0.0.1',
@@ -185,6 +190,10 @@ async function startUpgradeApp(): Promise<UpgradeApp> {
   const server = http.createServer((_req, res) => res.writeHead(426).end());
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     handshakes.push(req);
+    if (req.url === '/private') {
+      socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-length: 11\r\n\r\nwho are you');
+      return;
+    }
     if (req.headers.upgrade === 'websocket') {
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
       return;
@@ -237,17 +246,21 @@ async function connect(
 async function refused(
   port: number,
   host: string,
-): Promise<{ status: number; proxyError: string | undefined }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/chat`, { headers: { host } });
+  path = '/chat',
+): Promise<{ status: number; proxyError: string | undefined; body: string }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers: { host } });
   ws.on('error', () => {});
   const [request, response] = (await once(ws, 'unexpected-response')) as [
     http.ClientRequest,
     http.IncomingMessage,
   ];
+  let body = '';
+  for await (const chunk of response) body += chunk;
   request.destroy();
   return {
     status: response.statusCode ?? 0,
     proxyError: response.headers[PROXY_ERROR_HEADER] as string | undefined,
+    body,
   };
 }
 
