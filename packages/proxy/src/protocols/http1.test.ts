@@ -109,6 +109,37 @@ describe('HTTP/1.1 through a proxy pair', () => {
     assert.equal(body, 'one,two,three');
   });
 
+  it('declines an h2c upgrade offer, as Linkerd does, and serves the request as HTTP/1.1', async () => {
+    let appSaw: { method: string; upgrade: string | undefined; body: string } | undefined;
+    route = async (req, res) => {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      appSaw = { method: req.method ?? '', upgrade: req.headers.upgrade, body };
+      res.end('plain answer');
+    };
+    const request = http.request({
+      host: '127.0.0.1',
+      port: pair.outboundPort,
+      method: 'POST',
+      path: '/offer',
+      // What `curl --http2 http://ai-kernel/offer` sends.
+      headers: {
+        host: pair.authority,
+        connection: 'Upgrade, HTTP2-Settings',
+        upgrade: 'h2c',
+        'http2-settings': 'AAMAAABkAARAAAAAAAIAAAAA',
+      },
+      agent: false,
+    });
+    request.end('payload');
+    const [response] = (await once(request, 'response')) as [http.IncomingMessage];
+    let body = '';
+    for await (const chunk of response) body += chunk;
+    assert.equal(response.statusCode, 200);
+    assert.equal(body, 'plain answer');
+    assert.deepEqual(appSaw, { method: 'POST', upgrade: undefined, body: 'payload' });
+  });
+
   it('streams a 20 MiB request body to the app as it arrives', async (t) => {
     const written = { bytes: 0 };
     let received = 0;

@@ -10,7 +10,10 @@ import { asProxyError, ProxyError } from '../errors/proxy-error.ts';
 import { errorResponse } from '../errors/rescue.ts';
 import type { HttpHandler, ProxyRequest } from '../http/message.ts';
 import { type ConnectionFacts, toProxyRequest } from '../http/serve.ts';
+import { canDecline, declineUpgrade, isH2cOffer } from './decline-h2c.ts';
 import { refuse, tunnel } from './tunnel.ts';
+
+const H2C_OVER_TLS = 'h2c is HTTP/2 without TLS: it cannot be offered on a TLS connection';
 
 /** A Node server that emits `upgrade`: http.Server, or http2's secure server with HTTP/1.1. */
 export interface UpgradingServer {
@@ -29,6 +32,10 @@ export function acceptUpgrades(
   server.on('upgrade', (req, socket, head) => {
     // Node has let go of the socket: its errors are ours now, and its bytes wait for the tunnel.
     socket.on('error', () => socket.destroy());
+    if (isH2cOffer(req)) {
+      if (canDecline(server)) return declineUpgrade(server, req, socket, head);
+      return refuse(socket, errorResponse(new ProxyError('BAD_REQUEST', H2C_OVER_TLS)));
+    }
     socket.pause();
     if (head.length > 0) socket.unshift(head);
     let request: ProxyRequest;
@@ -49,7 +56,13 @@ export function acceptUpgrades(
   });
 }
 
-/** The request, marked with the protocol it asks for; its body, if any, is the new protocol's. */
+/**
+ * The request, marked with the protocol it asks for. Node has stopped parsing at its head, so
+ * a body would be raw bytes of unknown framing: none is sent, nor a length that would make the
+ * upstream wait for one (a WebSocket handshake has no body).
+ */
 function upgradeRequest(req: IncomingMessage, facts: ConnectionFacts): ProxyRequest {
-  return { ...toProxyRequest(req, facts), body: null, upgrade: String(req.headers.upgrade) };
+  const request = toProxyRequest(req, facts);
+  const { 'content-length': _unsent, ...headers } = request.headers;
+  return { ...request, headers, body: null, upgrade: String(req.headers.upgrade) };
 }
