@@ -104,7 +104,9 @@ const mb = (v: number | undefined) => (v ? (v / MB).toFixed(1) : '–');
 
 export function pairTables(run: PairRun, figures: PairFigures = pairFigures(run)): Table[] {
   const { options } = run;
-  const tables: Table[] = [latencyTable(run, figures), throughputTable(figures)];
+  const tables: Table[] = [latencyTable(run, figures)];
+  if (options.rounds > 1) tables.push(roundsTable(run));
+  tables.push(throughputTable(figures));
   tables.push(resourceTable(run, figures), goalsTable(run, figures));
   for (const profile of run.profiles) {
     const { summary } = profile;
@@ -127,6 +129,9 @@ export function pairTables(run: PairRun, figures: PairFigures = pairFigures(run)
     `${options.rounds} round(s), interleaved: each round visits the paths in a rotated order; ${options.seconds} s per fixed-rate measurement, ${options.throughputSeconds} s per closed-loop one; figures are over all rounds.`,
     'The generator, both proxies of a pair and the upstream share this machine: 2 cores, also used by other engineers running tests. Compare paths within a run, not runs with each other.',
     loadNote(run.samples.map((s) => s.loadAverage)),
+    `What ran: ${Object.entries(run.versions)
+      .map(([what, version]) => `${what}: ${version}`)
+      .join('; ')}.`,
   ];
   if (Object.keys(run.broken).length) {
     for (const [path, why] of Object.entries(run.broken)) {
@@ -205,6 +210,40 @@ function latencyTable(run: PairRun, figures: PairFigures): Table {
       'Latency counts from each request’s scheduled send time (coordinated omission corrected), 2xx responses only; “failed” is transport errors plus non-2xx. “added” is the path’s percentile minus the direct path’s at the same rate.',
       ...failureNote(run, figures),
     ],
+  };
+}
+
+/** The goal rate round by round: how much one round's figures differ from the next. */
+function roundsTable(run: PairRun): Table {
+  const at = goalRate(run);
+  const rows: (string | number)[][] = [];
+  for (let round = 0; round < run.options.rounds; round += 1) {
+    const of = (path: PathName) =>
+      run.samples.find(
+        (s) => s.round === round && s.kind === 'rate' && s.rate === at && s.path === path,
+      );
+    const direct = of('direct')?.load?.latency.summary();
+    for (const path of PATHS) {
+      const sample = of(path);
+      if (!sample?.load) continue;
+      const l = sample.load.latency.summary();
+      const added = (pick: 'p50' | 'p99') =>
+        path === 'direct' || !direct ? '–' : signed(l[pick] - direct[pick]);
+      rows.push([
+        round + 1,
+        sample.loadAverage.toFixed(1),
+        LABEL[path],
+        ms(l.p50),
+        ms(l.p99),
+        added('p50'),
+        added('p99'),
+      ]);
+    }
+  }
+  return {
+    title: `Round by round at ${at} rps`,
+    columns: ['round', 'load avg', 'path', 'p50 ms', 'p99 ms', 'added p50', 'added p99'],
+    rows,
   };
 }
 
