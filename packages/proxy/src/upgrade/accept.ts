@@ -30,12 +30,13 @@ export function acceptUpgrades(
   facts: (req: IncomingMessage) => ConnectionFacts,
 ): void {
   server.on('upgrade', (req, socket, head) => {
-    // Node has let go of the socket: its errors are ours now, and its bytes wait for the tunnel.
+    // Node has let go of the socket: its errors are ours now.
     socket.on('error', () => socket.destroy());
     if (isH2cOffer(req)) {
       if (canDecline(server)) return declineUpgrade(server, req, socket, head);
       return refuse(socket, errorResponse(new ProxyError('BAD_REQUEST', H2C_OVER_TLS)));
     }
+    // Bytes past the request head are the new protocol's: they wait for the tunnel.
     socket.pause();
     if (head.length > 0) socket.unshift(head);
     let request: ProxyRequest;
