@@ -65,7 +65,7 @@ export async function startOutbound(options: OutboundOptions): Promise<Outbound>
     logger.debug({ code: error.code, reason: error.message }, 'outbound request failed');
   };
 
-  const upgradeOptions = { identity: options.identity, connectTimeoutMs };
+  const upgradeOptions = { identity: options.identity, connectTimeoutMs, transport };
   // Bottom-up, the way a request is refined: the last push sees it first.
   const handler = stack(connect) // one long-lived mTLS h2 session per endpoint; peer identity checked
     .push(upgradesToPeer(upgradeOptions)) // Upgrade requests skip h2: own mTLS, ALPN http/1.1

@@ -69,21 +69,30 @@ describe('WebSocket from an app through its outbound proxy to a meshed app', () 
     assert.deepEqual({ code, reason: reason.toString() }, { code: 4002, reason: 'server done' });
   });
 
-  it('is counted by both proxies as a request answered 101', async () => {
+  it('is counted by both proxies as a request answered 101, on connections of its own', async () => {
     const outbound = { direction: 'outbound', status_code: '101', classification: 'success' };
     const inbound = { ...outbound, direction: 'inbound', client_id: pair.caller.identity };
-    const before = {
+    const toPeer = { direction: 'outbound', peer: 'dst', server_id: pair.callee.identity };
+    const toApp = { direction: 'inbound', peer: 'dst' };
+    const count = () => ({
       outRequests: sample(pair.outboundRegistry, 'request_total', { direction: 'outbound' }),
       out101: sample(pair.outboundRegistry, 'response_total', outbound),
       in101: sample(pair.inboundRegistry, 'response_total', inbound),
-    };
+      peerConnections: sample(pair.outboundRegistry, 'tcp_open_total', toPeer),
+      appConnections: sample(pair.inboundRegistry, 'tcp_open_total', toApp),
+    });
+    const before = count();
     const ws = await connect(pair.outboundPort, pair.authority);
     ws.close();
     await once(ws, 'close');
-    const outRequests = sample(pair.outboundRegistry, 'request_total', { direction: 'outbound' });
-    assert.equal(outRequests, before.outRequests + 1);
-    assert.equal(sample(pair.outboundRegistry, 'response_total', outbound), before.out101 + 1);
-    assert.equal(sample(pair.inboundRegistry, 'response_total', inbound), before.in101 + 1);
+    // One of each: the mesh session and the app pool are untouched by an upgrade.
+    assert.deepEqual(count(), {
+      outRequests: before.outRequests + 1,
+      out101: before.out101 + 1,
+      in101: before.in101 + 1,
+      peerConnections: before.peerConnections + 1,
+      appConnections: before.appConnections + 1,
+    });
   });
 
   it('answers an upgrade to a service without endpoints with 503 and l5d-proxy-error', async () => {

@@ -21,6 +21,7 @@ export function upgradesToApp(app: AppEndpoint): Layer<HttpHandler> {
 function connectToApp(app: AppEndpoint): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: app.host, port: app.port, noDelay: true });
+    app.onConnection?.(socket);
     const fail = (error: Error) => {
       socket.destroy();
       reject(asProxyError(error));

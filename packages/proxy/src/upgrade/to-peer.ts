@@ -8,6 +8,7 @@ import type { IdentityClient } from '@fusion/identity-client';
 import type { NewEndpoint } from '../balance/index.ts';
 import { ProxyError } from '../errors/proxy-error.ts';
 import type { ProxyRequest, ProxyResponse } from '../http/message.ts';
+import type { TcpMetrics } from '../metrics/tcp-metrics.ts';
 import { connectMeshTls, type MeshPeer } from '../outbound/connect.ts';
 import type { Layer } from '../stack/stack.ts';
 import { sendUpgrade } from './send.ts';
@@ -15,6 +16,8 @@ import { sendUpgrade } from './send.ts';
 export interface UpgradesToPeerOptions {
   readonly identity: IdentityClient;
   readonly connectTimeoutMs: number;
+  /** Counts the connections in Linkerd's tcp_* metrics, as the sessions' are. */
+  readonly transport?: TcpMetrics;
 }
 
 /** Wraps each endpoint so that its upgrade requests go over a connection of their own. */
@@ -29,7 +32,14 @@ export function upgradesToPeer(options: UpgradesToPeerOptions): Layer<NewEndpoin
       if (!credentials) {
         throw new ProxyError('TLS_HANDSHAKE', `${peer.address}: no mesh credentials yet`);
       }
-      const socket = await connectMeshTls(peer, credentials, options.connectTimeoutMs, 'http/1.1');
+      const { connectTimeoutMs, transport } = options;
+      const socket = await connectMeshTls(
+        peer,
+        credentials,
+        connectTimeoutMs,
+        'http/1.1',
+        transport,
+      );
       return sendUpgrade(request, socket);
     };
     return {
