@@ -2,14 +2,17 @@
  * fusion-proxy, the sidecar program. Order of start:
  *   environment (every problem reported at once, exit 1) → logger → admin listener (first, so
  *   probes see 503 "waiting for …" rather than a refused connection) → identity (waits for the
- *   first certificate, retrying with backoff as Linkerd does) → inbound and outbound → ready.
- * SIGTERM, SIGINT or POST /shutdown: /ready turns 503, both listeners stop accepting and drain
+ *   first certificate, retrying with backoff as Linkerd does) → inbound and outbound → with
+ *   the destination service, the first registration of the inbound endpoint → ready.
+ * SIGTERM, SIGINT or POST /shutdown: /ready turns 503, the endpoint is deregistered (callers
+ * stop choosing this proxy while it still answers), both listeners stop accepting and drain
  * what is in flight for up to LINKERD2_PROXY_SHUTDOWN_GRACE_PERIOD, the admin listener closes
  * last, exit 0. A second signal exits at once with 1.
  */
 import { IdentityClient } from '@fusion/identity-client';
 import { Registry } from '@fusion/telemetry';
 import { startAdmin } from './admin/index.ts';
+import type { DestinationClient } from './destination/index.ts';
 import type { Discovery } from './discovery/index.ts';
 import { formatHostPort, type ProxyEnv, ProxyEnvError, readProxyEnv } from './env/index.ts';
 import { createProxyLogger, DEFAULT_LOG_FILTER, parseLogFormat } from './logging/index.ts';
@@ -39,6 +42,9 @@ const listeners: { inbound?: Listener; outbound?: Listener } = {};
 /** FUSION_PROXY_OUTBOUND_TCP's listeners, when there are any. */
 let tcpOutbound: TcpOutbound | undefined;
 let discovery: Discovery | undefined;
+/** The destination service's client, when LINKERD2_PROXY_DESTINATION_SVC_ADDR is set. */
+let destination: DestinationClient | undefined;
+const REGISTERING = 'waiting for the first registration with the destination service';
 /** Why the proxy is not ready; undefined once it is. */
 let notReady: string | undefined = 'waiting for the first identity certificate';
 let stopping = false;
@@ -47,7 +53,8 @@ const admin = await startAdmin({
   listen: env.adminListen,
   registry,
   logger,
-  readiness: () => (notReady === undefined ? { ready: true } : { ready: false, reason: notReady }),
+  readiness: () =>
+    notReady === undefined ? { ready: true } : { ready: false, reason: whyNotReady(notReady) },
   config: currentConfig,
   shutdown: { enabled: env.shutdownEndpointEnabled, trigger: () => shutdown('admin request') },
   env: process.env,
@@ -56,15 +63,17 @@ log.info({ address: `${admin.address.address}:${admin.address.port}` }, 'admin l
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));
 
-const startup = startDataPlane().then(
-  () => {
-    if (stopping) return;
-    notReady = undefined;
-    log.info({ identity: identity.identity }, 'proxy ready');
-  },
-  // A shutdown during start stops the identity client, which rejects start(): not a failure.
-  (error: unknown) => (stopping ? undefined : fatal(error, 'proxy')),
-);
+const startup = startDataPlane()
+  .then(firstRegistration)
+  .then(
+    () => {
+      if (stopping) return;
+      notReady = undefined;
+      log.info({ identity: identity.identity }, 'proxy ready');
+    },
+    // A shutdown during start stops the identity client, which rejects start(): not a failure.
+    (error: unknown) => (stopping ? undefined : fatal(error, 'proxy')),
+  );
 
 async function startDataPlane(): Promise<void> {
   await identity.start();
@@ -78,11 +87,21 @@ async function startDataPlane(): Promise<void> {
       import('./outbound/index.ts'),
       import('./discovery/index.ts'),
     ]);
-  // Until the destination service exists, endpoints come from a file (or there are none).
-  discovery = env.staticEndpointsPath
-    ? fileDiscovery(env.staticEndpointsPath)
-    : staticDiscovery({});
-  if (env.destinationAddr) log.info('destination client not built yet; using static endpoints');
+  // The destination service when there is one; else a file the supervisor writes; else none.
+  if (env.destinationAddr && env.destinationName) {
+    const { startDestinationClient } = await import('./destination/index.ts');
+    destination = startDestinationClient({
+      address: formatHostPort(env.destinationAddr),
+      serverName: env.destinationName,
+      credentials: () => identity.credentials(),
+      logger: logger.component('destination'),
+    });
+    discovery = destination.discovery;
+  } else {
+    discovery = env.staticEndpointsPath
+      ? fileDiscovery(env.staticEndpointsPath)
+      : staticDiscovery({});
+  }
   const { startOpaqueInbound, startTcpOutbound } = await import('./tcp/index.ts');
   // An opaque app (its port listed in LINKERD2_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION)
   // gets a TLS server that pipes bytes; every other one the HTTP inbound stack.
@@ -99,6 +118,8 @@ async function startDataPlane(): Promise<void> {
   });
   listeners.inbound = inbound;
   log.info({ address: addressOf(inbound) }, 'inbound listening');
+  // Only now: a caller told about this endpoint must find it answering.
+  if (!stopping) destination?.registerInbound(inbound.address, env.service, env.instance);
   const outbound = await startOutbound({
     listen: env.outboundListen,
     identity,
@@ -121,6 +142,22 @@ async function startDataPlane(): Promise<void> {
   }
 }
 
+/** With the destination service, ready also means that callers can find this proxy. */
+async function firstRegistration(): Promise<void> {
+  const registrar = destination?.registrar;
+  if (!registrar || stopping) return;
+  notReady = REGISTERING;
+  await registrar.registered();
+}
+
+/** The registrar's last refusal or the connection's last error says what to look at. */
+function whyNotReady(reason: string): string {
+  if (reason !== REGISTERING || !destination) return reason;
+  const state = destination.state();
+  const problem = state.registration?.lastError ?? state.connection.lastError;
+  return problem ? `${reason} at ${state.address} (${problem})` : `${reason} at ${state.address}`;
+}
+
 function shutdown(reason: string): void {
   if (stopping) {
     if (reason === 'admin request') return;
@@ -131,15 +168,21 @@ function shutdown(reason: string): void {
   notReady = 'shutting down';
   log.info({ reason, grace_period_ms: env.shutdownGracePeriodMs }, 'shutting down');
   identity.stop();
+  // Before the listeners close, so that callers stop choosing us while we still answer.
+  const leaving = destination?.registrar?.deregister();
   const deadline = setTimeout(() => {
     log.warn('shutdown grace period elapsed with requests still in flight; exiting');
     process.exit(0);
   }, env.shutdownGracePeriodMs);
   void startup
+    .then(() => leaving)
     .then(() =>
       Promise.all([listeners.inbound?.close(), listeners.outbound?.close(), tcpOutbound?.close()]),
     )
-    .then(() => admin.close())
+    .then(() => {
+      destination?.close();
+      return admin.close();
+    })
     .then(
       () => {
         clearTimeout(deadline);
@@ -174,10 +217,12 @@ function currentConfig(): unknown {
       listen: listeners.outbound
         ? addressOf(listeners.outbound)
         : formatHostPort(env.outboundListen),
-      endpointsSource: env.staticEndpointsPath ?? null,
+      endpointsSource: destination ? 'destination' : (env.staticEndpointsPath ?? null),
       endpoints: Object.fromEntries(
         (discovery?.services() ?? []).map((s: string) => [s, discovery?.resolve(s) ?? []]),
       ),
+      // Per service: the version held, when it arrived, and whether the connection is live.
+      destination: destination?.state() ?? null,
     },
     tcp: {
       inboundOpaque: env.inboundOpaque,

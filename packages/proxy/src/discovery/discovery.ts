@@ -1,8 +1,9 @@
 /**
  * What the outbound side needs to know about the mesh: for a logical service, the endpoints
- * that serve it and the identity each must prove. Kept this small on purpose: today a static
- * map or a watched file answers it, later the destination service does, and the balancer and
- * the logical layer must not notice the difference.
+ * that serve it and the identity each must prove. Kept this small on purpose: a static map, a
+ * watched file or the destination service answers it, and the balancer and the logical layer
+ * must not notice the difference — except that the destination service learns about a service
+ * only once asked, so its first answer may need waiting for (`whenResolved`).
  */
 
 /** One replica of a service. */
@@ -23,6 +24,12 @@ export interface Discovery {
   resolve(service: string): readonly Endpoint[] | undefined;
   /** Every service known now. */
   services(): string[];
+  /**
+   * For discovery that learns about a service only when asked: undefined when resolve()
+   * already has its answer for `service`, else a promise that resolves once it has one, or
+   * rejects saying why it gave up waiting. Discovery that knows everything up front omits it.
+   */
+  whenResolved?(service: string): Promise<void> | undefined;
   /** Called with a service's name after its endpoints changed (or it appeared or vanished). */
   on?(event: 'change', listener: DiscoveryListener): unknown;
   off?(event: 'change', listener: DiscoveryListener): unknown;

@@ -11,6 +11,7 @@ export const PROXY_ENV = {
   outboundListen: 'LINKERD2_PROXY_OUTBOUND_LISTEN_ADDR',
   adminListen: 'LINKERD2_PROXY_ADMIN_LISTEN_ADDR',
   destinationAddr: 'LINKERD2_PROXY_DESTINATION_SVC_ADDR',
+  destinationName: 'LINKERD2_PROXY_DESTINATION_SVC_NAME',
   inboundDefaultPolicy: 'LINKERD2_PROXY_INBOUND_DEFAULT_POLICY',
   traceCollectorAddr: 'LINKERD2_PROXY_TRACE_COLLECTOR_SVC_ADDR',
   shutdownEndpointEnabled: 'LINKERD2_PROXY_SHUTDOWN_ENDPOINT_ENABLED',
@@ -21,6 +22,7 @@ export const PROXY_ENV = {
   appProtocol: 'FUSION_PROXY_APP_PROTOCOL',
   external: 'FUSION_PROXY_EXTERNAL',
   service: 'FUSION_PROXY_SERVICE',
+  instance: 'FUSION_PROXY_INSTANCE',
   staticEndpoints: 'FUSION_PROXY_STATIC_ENDPOINTS',
   /** Ports served as opaque TCP: the inbound listen port listed means the app is opaque. */
   inboundOpaquePorts: 'LINKERD2_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION',

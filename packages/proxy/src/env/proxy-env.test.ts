@@ -19,12 +19,13 @@ before(async () => {
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
-/** The seed's sidecar variables for ai-kernel, plus the one our sidecar cannot do without. */
+/** The seed's sidecar variables for ai-kernel, plus the ones our sidecar cannot do without. */
 function seedEnv(): NodeJS.ProcessEnv {
   return {
     LINKERD2_PROXY_LOG: 'warn,linkerd=info',
     LINKERD2_PROXY_INBOUND_DEFAULT_POLICY: 'all-authenticated',
     LINKERD2_PROXY_DESTINATION_SVC_ADDR: 'linkerd-destination:8086',
+    LINKERD2_PROXY_DESTINATION_SVC_NAME: 'destination.fusion.serviceaccount.identity.cluster.local',
     LINKERD2_PROXY_IDENTITY_SVC_ADDR: 'linkerd-identity:8080',
     LINKERD2_PROXY_IDENTITY_SVC_NAME: 'identity.fusion.serviceaccount.identity.cluster.local',
     LINKERD2_PROXY_IDENTITY_LOCAL_NAME: 'ai-kernel.default.serviceaccount.identity.cluster.local',
@@ -55,6 +56,8 @@ describe('readProxyEnv', () => {
     assert.deepEqual(env.outboundListen, { host: '127.0.0.1', port: 4140 });
     assert.deepEqual(env.adminListen, { host: '127.0.0.1', port: 4191 });
     assert.deepEqual(env.destinationAddr, { host: 'linkerd-destination', port: 8086 });
+    assert.equal(env.destinationName, 'destination.fusion.serviceaccount.identity.cluster.local');
+    assert.equal(env.instance, 'ai-kernel', 'one replica: the instance is the service');
     assert.equal(env.traceCollectorAddr, undefined);
     assert.equal(env.inboundDefaultPolicy, 'all-authenticated');
     assert.equal(env.shutdownEndpointEnabled, false);
@@ -114,7 +117,11 @@ describe('readProxyEnv', () => {
       FUSION_PROXY_APP_PROTOCOL: 'h2c',
       FUSION_PROXY_EXTERNAL: 'TRUE',
       FUSION_PROXY_SERVICE: 'api-gateway',
+      FUSION_PROXY_INSTANCE: 'api-gateway-2',
       FUSION_PROXY_STATIC_ENDPOINTS: endpointsFile,
+      // Static endpoints are the fallback for a proxy without the destination service.
+      LINKERD2_PROXY_DESTINATION_SVC_ADDR: undefined,
+      LINKERD2_PROXY_DESTINATION_SVC_NAME: undefined,
     });
     assert.equal(env.log.format, 'json');
     assert.deepEqual(env.inboundListen, { host: '127.0.0.2', port: 8001 });
@@ -128,7 +135,33 @@ describe('readProxyEnv', () => {
     assert.equal(env.appProtocol, 'h2c');
     assert.equal(env.external, true);
     assert.equal(env.service, 'api-gateway');
+    assert.equal(env.instance, 'api-gateway-2');
     assert.equal(env.staticEndpointsPath, endpointsFile);
+    assert.equal(env.destinationAddr, undefined);
+  });
+
+  it("requires the destination service's identity with its address, as Linkerd does", () => {
+    const problems = problemsOf({ ...seedEnv(), LINKERD2_PROXY_DESTINATION_SVC_NAME: undefined });
+    assert.deepEqual(problems, [
+      {
+        variable: 'LINKERD2_PROXY_DESTINATION_SVC_NAME',
+        message:
+          "LINKERD2_PROXY_DESTINATION_SVC_NAME is not set: expected the destination service's identity, a lowercase DNS name, when LINKERD2_PROXY_DESTINATION_SVC_ADDR is set",
+      },
+    ]);
+    const alone = readProxyEnv({ ...seedEnv(), LINKERD2_PROXY_DESTINATION_SVC_ADDR: undefined });
+    assert.equal(alone.destinationName, undefined);
+    assert.deepEqual(alone.warnings, [
+      'LINKERD2_PROXY_DESTINATION_SVC_NAME is set without LINKERD2_PROXY_DESTINATION_SVC_ADDR; it is ignored',
+    ]);
+  });
+
+  it('ignores static endpoints, saying so, when the destination service is set', () => {
+    const env = readProxyEnv({ ...seedEnv(), FUSION_PROXY_STATIC_ENDPOINTS: endpointsFile });
+    assert.equal(env.staticEndpointsPath, undefined);
+    assert.deepEqual(env.warnings, [
+      'FUSION_PROXY_STATIC_ENDPOINTS is ignored: endpoints come from LINKERD2_PROXY_DESTINATION_SVC_ADDR',
+    ]);
   });
 
   it('allows a zero grace period (exit without draining) but no zero timeouts', () => {
@@ -193,6 +226,12 @@ describe('readProxyEnv', () => {
       [PROXY_ENV.appProtocol, 'http2', /is 'http2': expected http1 or h2c$/],
       [PROXY_ENV.external, 'maybe', /is 'maybe': expected true or false$/],
       [PROXY_ENV.service, 'AI Kernel', /is 'AI Kernel': expected the service name/],
+      [PROXY_ENV.instance, 'ai kernel 1', /is 'ai kernel 1': expected the replica's name/],
+      [
+        PROXY_ENV.destinationName,
+        'Destination.Fusion',
+        /is 'Destination.Fusion': expected the destination service's identity/,
+      ],
       [
         PROXY_ENV.staticEndpoints,
         join(tmpdir(), 'no-such-endpoints.json'),

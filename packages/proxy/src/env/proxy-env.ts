@@ -22,12 +22,13 @@ import {
   parseLogFormat,
 } from '../logging/index.ts';
 import { PROXY_ENV } from './names.ts';
-import { envReader } from './reader.ts';
+import { type EnvReader, envReader } from './reader.ts';
 import {
   type AppProtocol,
   type HostPort,
   INBOUND_DEFAULT_POLICIES,
   inPortRanges,
+  isInstanceName,
   isServiceName,
   type PortRange,
   parseAppProtocol,
@@ -48,8 +49,15 @@ export interface ProxyEnv {
   readonly inboundListen: HostPort;
   readonly outboundListen: HostPort;
   readonly adminListen: HostPort;
-  /** Not used yet: endpoints come from FUSION_PROXY_STATIC_ENDPOINTS until destination exists. */
+  /**
+   * FUSION_PROXY_INSTANCE: which replica of the service this is (`ai-kernel-1`), as registered
+   * with the destination service; the service name when unset.
+   */
+  readonly instance: string;
+  /** Set: endpoints come from the destination service, and this proxy registers with it. */
   readonly destinationAddr: HostPort | undefined;
+  /** The identity the destination service must present; always set with destinationAddr. */
+  readonly destinationName: string | undefined;
   /** Unset: tracing off. */
   readonly traceCollectorAddr: HostPort | undefined;
   readonly inboundDefaultPolicy: InboundDefaultPolicy;
@@ -88,6 +96,7 @@ export class ProxyEnvError extends Error {
 }
 
 const ADDRESS = 'host:port, e.g. 127.0.0.1:8080 or [::1]:8080';
+const DNS_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 const DURATION = 'duration such as 500ms, 10s, 2m or 1h';
 const PORT_RANGES = 'comma-separated ports or from-to ranges, e.g. 5432,6379,4000-4100';
 const TCP_UPSTREAMS =
@@ -102,14 +111,21 @@ export function readProxyEnv(env: NodeJS.ProcessEnv = process.env): ProxyEnv {
     read.optional(variable, `a positive ${DURATION}`, (t) => parseDuration(t)) ?? fallbackMs;
   const flag = (variable: string) => read.optional(variable, 'true or false', parseBool) ?? false;
 
+  const warnings: string[] = [];
   const service = read.optional(
     PROXY_ENV.service,
     'the service name, one lowercase DNS label such as ai-kernel',
     (text) => (isServiceName(text) ? text : undefined),
   );
+  const instance = read.optional(
+    PROXY_ENV.instance,
+    "the replica's name: 1-128 letters, digits, '.', '_', ':' or '-', such as ai-kernel-1",
+    (text) => (isInstanceName(text) ? text : undefined),
+  );
+  const destinationAddr = read.optional(PROXY_ENV.destinationAddr, ADDRESS, parseConnectAddress);
+  const destinationName = readDestinationName(read, destinationAddr, warnings);
   const filter = read.optional(PROXY_ENV.log, FILTER_SHAPE, parseLogFilter);
   const format = read.optional(PROXY_ENV.logFormat, 'plain or json', parseLogFormat);
-  const warnings: string[] = [];
   if (read.value(PROXY_ENV.inboundDefaultPolicy) === undefined) {
     // Linkerd's proxy warns and carries on the same way.
     warnings.push(`${PROXY_ENV.inboundDefaultPolicy} is not set; using all-unauthenticated`);
@@ -119,13 +135,16 @@ export function readProxyEnv(env: NodeJS.ProcessEnv = process.env): ProxyEnv {
     `one of ${INBOUND_DEFAULT_POLICIES.join(', ')}`,
     parseInboundDefaultPolicy,
   );
+  const serviceName = service ?? serviceOf(identity) ?? 'fusion-proxy';
   const parsed = {
-    service: service ?? serviceOf(identity) ?? 'fusion-proxy',
+    service: serviceName,
+    instance: instance ?? serviceName,
     log: { filter: filter ?? parseLogFilter(DEFAULT_LOG_FILTER), format: format ?? 'plain' },
     inboundListen: listen(PROXY_ENV.inboundListen, '0.0.0.0:4143'),
     outboundListen: listen(PROXY_ENV.outboundListen, '127.0.0.1:4140'),
     adminListen: listen(PROXY_ENV.adminListen, '127.0.0.1:4191'),
-    destinationAddr: read.optional(PROXY_ENV.destinationAddr, ADDRESS, parseConnectAddress),
+    destinationAddr,
+    destinationName,
     traceCollectorAddr: read.optional(PROXY_ENV.traceCollectorAddr, ADDRESS, parseConnectAddress),
     inboundDefaultPolicy: policy ?? 'all-unauthenticated',
     shutdownEndpointEnabled: flag(PROXY_ENV.shutdownEndpointEnabled),
@@ -138,11 +157,7 @@ export function readProxyEnv(env: NodeJS.ProcessEnv = process.env): ProxyEnv {
     app: read.required(PROXY_ENV.appAddr, `the app's ${ADDRESS}`, parseConnectAddress),
     appProtocol: read.optional(PROXY_ENV.appProtocol, 'http1 or h2c', parseAppProtocol) ?? 'http1',
     external: flag(PROXY_ENV.external),
-    staticEndpointsPath: read.optional(
-      PROXY_ENV.staticEndpoints,
-      'the path of an existing JSON endpoints file',
-      (path) => (isFile(path) ? path : undefined),
-    ),
+    staticEndpointsPath: staticEndpointsPath(read, destinationAddr, warnings),
     inboundOpaquePorts:
       read.optional(PROXY_ENV.inboundOpaquePorts, PORT_RANGES, parsePortRanges) ?? [],
     outboundTcp: read.optional(PROXY_ENV.outboundTcp, TCP_UPSTREAMS, parseTcpUpstreams) ?? [],
@@ -153,6 +168,50 @@ export function readProxyEnv(env: NodeJS.ProcessEnv = process.env): ProxyEnv {
   const inboundOpaque = inPortRanges(parsed.inboundListen.port, parsed.inboundOpaquePorts);
   // With no problems, the required values (app, identity) are all present.
   return { ...parsed, app: parsed.app!, identity: parsed.identity!, inboundOpaque };
+}
+
+/**
+ * Linkerd's rule: the destination service is verified by the identity it must present, so the
+ * name is required with the address (a loopback address is no proof of who answers either).
+ */
+function readDestinationName(
+  read: EnvReader,
+  address: HostPort | undefined,
+  warnings: string[],
+): string | undefined {
+  const variable = PROXY_ENV.destinationName;
+  const expected = "the destination service's identity, a lowercase DNS name";
+  const parse = (text: string) => (DNS_NAME.test(text) ? text : undefined);
+  if (read.value(PROXY_ENV.destinationAddr) === undefined) {
+    if (read.value(variable) !== undefined) {
+      warnings.push(`${variable} is set without ${PROXY_ENV.destinationAddr}; it is ignored`);
+    }
+    return undefined;
+  }
+  const name = read.required(
+    variable,
+    `${expected}, when ${PROXY_ENV.destinationAddr} is set`,
+    parse,
+  );
+  return address ? name : undefined;
+}
+
+/** The file is the fallback when there is no destination service; with one it is not read. */
+function staticEndpointsPath(
+  read: EnvReader,
+  destinationAddr: HostPort | undefined,
+  warnings: string[],
+): string | undefined {
+  const path = read.optional(
+    PROXY_ENV.staticEndpoints,
+    'the path of an existing JSON endpoints file',
+    (text) => (isFile(text) ? text : undefined),
+  );
+  if (path === undefined || destinationAddr === undefined) return path;
+  warnings.push(
+    `${PROXY_ENV.staticEndpoints} is ignored: endpoints come from ${PROXY_ENV.destinationAddr}`,
+  );
+  return undefined;
 }
 
 /** The identity variables are identity-client's to read; their problems join this report. */

@@ -150,3 +150,8 @@ export function parseTcpUpstreams(text: string): TcpUpstreamEnv[] {
 function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
+
+/** A replica's name: what FUSION_PROXY_INSTANCE may hold and the destination service accepts. */
+export function isInstanceName(text: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(text);
+}

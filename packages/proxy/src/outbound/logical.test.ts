@@ -100,4 +100,49 @@ describe('logical', () => {
     assert.equal(discovery.listenerCount('change'), 0);
     await assert.rejects(handler(to('a')), /FAIL_FAST|shutting down/);
   });
+
+  it('lets the first requests of a service wait for discovery that learns on demand', async () => {
+    const discovery = new EditableDiscovery();
+    let answer: () => void = () => {};
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    const asked: string[] = [];
+    const onDemand: Discovery = Object.assign(discovery, {
+      whenResolved: (service: string) => {
+        asked.push(service);
+        return discovery.table.has(service) ? undefined : answered;
+      },
+    });
+    const fake = fakeBalancers();
+    const handler = logical(onDemand, new AbortController().signal)(fake.newBalancer);
+    const first = handler(to('identity'));
+    const second = handler(to('identity:8002'));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(fake.built.length, 0, 'nothing is built before the answer');
+    discovery.set('identity', [endpoint(1)]);
+    answer();
+    assert.equal((await first).headers['x-service'], 'identity');
+    assert.equal((await second).headers['x-service'], 'identity');
+    assert.equal(fake.built.length, 1, 'both waiters share one balancer');
+    await handler(to('identity'));
+    assert.equal(asked.length, 2, 'once the balancer exists, discovery is not asked again');
+  });
+
+  it('fails with FAIL_FAST, saying why, when discovery gives up waiting', async () => {
+    const discovery = Object.assign(new EditableDiscovery(), {
+      whenResolved: () => Promise.reject(new Error('the destination service has not answered')),
+    });
+    const fake = fakeBalancers();
+    const handler = logical(discovery, new AbortController().signal)(fake.newBalancer);
+    await assert.rejects(handler(to('vision')), (error: ProxyError) => {
+      assert.equal(error.code, 'FAIL_FAST');
+      assert.equal(
+        error.message,
+        'service vision is unavailable: the destination service has not answered',
+      );
+      return true;
+    });
+    assert.equal(fake.built.length, 0);
+  });
 });

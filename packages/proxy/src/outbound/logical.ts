@@ -2,7 +2,9 @@
  * The logical stage: from the request's authority to the service it names, and to that
  * service's balancer — built the first time the service is called, then cached and kept in step
  * with discovery (endpoints added and removed in place; the balancer closed if the service
- * disappears). Per request this is one map lookup.
+ * disappears). Per request this is one map lookup. A service that discovery has only just been
+ * asked about (the destination service's first watch) makes its first requests wait for the
+ * answer, within discovery's own bound, rather than fail them.
  */
 import type { Balancer, NewBalancer } from '../balance/index.ts';
 import { type Discovery, serviceOfAuthority } from '../discovery/index.ts';
@@ -46,9 +48,12 @@ export function logical(
       { once: true },
     );
 
-    const lookup = (authority: string): Balancer => {
+    const remember = (authority: string, balancer: Balancer): Balancer => {
+      if (byAuthority.size < MAX_REMEMBERED_AUTHORITIES) byAuthority.set(authority, balancer);
+      return balancer;
+    };
+    const known = (authority: string, service: string): Balancer => {
       if (signal.aborted) throw new ProxyError('FAIL_FAST', 'the proxy is shutting down');
-      const service = serviceOfAuthority(authority);
       let balancer = byService.get(service);
       if (!balancer) {
         const endpoints = discovery.resolve(service);
@@ -61,11 +66,26 @@ export function logical(
         balancer = newBalancer({ service, endpoints });
         byService.set(service, balancer);
       }
-      if (byAuthority.size < MAX_REMEMBERED_AUTHORITIES) byAuthority.set(authority, balancer);
-      return balancer;
+      return remember(authority, balancer);
+    };
+    const lookup = (authority: string): Balancer | Promise<Balancer> => {
+      if (signal.aborted) throw new ProxyError('FAIL_FAST', 'the proxy is shutting down');
+      const service = serviceOfAuthority(authority);
+      const pending = byService.has(service) ? undefined : discovery.whenResolved?.(service);
+      if (!pending) return known(authority, service);
+      return pending.then(
+        () => known(authority, service),
+        (error: Error) => {
+          throw new ProxyError('FAIL_FAST', `service ${service} is unavailable: ${error.message}`, {
+            cause: error,
+          });
+        },
+      );
     };
 
-    return async (request) =>
-      (byAuthority.get(request.authority) ?? lookup(request.authority)).handle(request);
+    return async (request) => {
+      const balancer = byAuthority.get(request.authority) ?? lookup(request.authority);
+      return (balancer instanceof Promise ? await balancer : balancer).handle(request);
+    };
   };
 }

@@ -1,0 +1,24 @@
+/**
+ * The proxy's client of the control plane's destination service: discovery from it (watched,
+ * cached, kept through outages) and registration with it (leased, renewed, re-registered).
+ */
+export type { ReconnectBackoff } from './backoff.ts';
+export { backoffDelayMs, DEFAULT_CONTROL_BACKOFF } from './backoff.ts';
+export type {
+  DestinationClient,
+  DestinationClientOptions,
+  DestinationClientState,
+} from './client.ts';
+export { startDestinationClient } from './client.ts';
+export type { ConnectionState, DestinationConnectionOptions, JsonReply } from './connection.ts';
+export { DestinationConnection } from './connection.ts';
+export type {
+  DestinationDiscoveryOptions,
+  DiscoveredEndpoint,
+  ServiceState,
+} from './discovery.ts';
+export { DestinationDiscovery } from './discovery.ts';
+export type { RegistrarOptions, RegistrarState } from './registrar.ts';
+export { advertisedAddress, Registrar } from './registrar.ts';
+export type { ServiceWatchOptions } from './watch.ts';
+export { parseUpdate, ServiceWatch } from './watch.ts';

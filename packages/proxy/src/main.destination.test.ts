@@ -1,0 +1,141 @@
+/**
+ * The fusion-proxy program with the destination service, as `fusion up` starts a sidecar:
+ * not ready until its inbound endpoint is registered (it waits out a control plane that is not
+ * there yet), discovers its endpoints from it, shows them in /config, and deregisters on SIGTERM
+ * before it stops.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import http from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { until } from '../../identity-client/src/testing/index.ts';
+import { startTestMesh } from './testing/mesh.ts';
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function get(
+  port: number,
+  path: string,
+  host = 'localhost',
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+test('fusion-proxy registers with the destination service before it is ready, and deregisters on SIGTERM', async () => {
+  const mesh = await startTestMesh({ destination: { rebuildMs: 0 } });
+  const destination = mesh.destination!;
+  const app = http.createServer((req, res) => res.end(`app saw ${req.headers['l5d-client-id']}`));
+  app.listen(0, '127.0.0.1');
+  await once(app, 'listening');
+  const [inbound, outbound, admin] = [await freePort(), await freePort(), await freePort()];
+  const identity = await mesh.identityEnv('ai-kernel');
+  // Started before the control plane's destination service is up, as can happen at boot.
+  await destination.stop();
+
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...identity,
+      LINKERD2_PROXY_LOG: 'warn,linkerd=info',
+      LINKERD2_PROXY_LOG_FORMAT: 'json',
+      LINKERD2_PROXY_INBOUND_DEFAULT_POLICY: 'all-authenticated',
+      LINKERD2_PROXY_INBOUND_LISTEN_ADDR: `127.0.0.1:${inbound}`,
+      LINKERD2_PROXY_OUTBOUND_LISTEN_ADDR: `127.0.0.1:${outbound}`,
+      LINKERD2_PROXY_ADMIN_LISTEN_ADDR: `127.0.0.1:${admin}`,
+      FUSION_PROXY_APP_ADDR: `127.0.0.1:${(app.address() as AddressInfo).port}`,
+      FUSION_PROXY_SERVICE: 'ai-kernel',
+      FUSION_PROXY_INSTANCE: 'ai-kernel-0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => lines.push(JSON.parse(line)));
+  const exited = once(child, 'exit');
+  const has = (msg: string) => lines.some((l) => l.msg === msg);
+  try {
+    await until(() => has('outbound listening'), 'the listeners');
+    const waiting = await fetch(`http://127.0.0.1:${admin}/ready`);
+    assert.equal(waiting.status, 503);
+    assert.match(
+      await waiting.text(),
+      new RegExp(
+        `^not ready: waiting for the first registration with the destination service at ${destination.address} \\(.+\\)\\n$`,
+      ),
+    );
+
+    await destination.start();
+    await until(() => has('proxy ready'), 'readiness after the registration');
+    assert.equal((await fetch(`http://127.0.0.1:${admin}/ready`)).status, 200);
+    assert.deepEqual(destination.current().endpoints.snapshot('ai-kernel').endpoints, [
+      {
+        address: `127.0.0.1:${inbound}`,
+        identity: identity.LINKERD2_PROXY_IDENTITY_LOCAL_NAME,
+        instance: 'ai-kernel-0',
+        labels: {},
+      },
+    ]);
+
+    // Its outbound side finds its own inbound side through discovery, on the first request.
+    const answer = await get(outbound, '/', 'ai-kernel');
+    assert.deepEqual(answer, {
+      status: 200,
+      body: `app saw ${identity.LINKERD2_PROXY_IDENTITY_LOCAL_NAME}`,
+    });
+    const config = (await (await fetch(`http://127.0.0.1:${admin}/config`)).json()) as {
+      outbound: {
+        endpointsSource: string;
+        endpoints: Record<string, { address: string; instance: string }[]>;
+        destination: {
+          connection: { connected: boolean };
+          registration: { registered: boolean; registrations: number };
+          services: Record<string, { version: number; complete: boolean; receivedAt: string }>;
+        };
+      };
+    };
+    assert.equal(config.outbound.endpointsSource, 'destination');
+    assert.deepEqual(
+      config.outbound.endpoints['ai-kernel']?.map((e) => [e.address, e.instance]),
+      [[`127.0.0.1:${inbound}`, 'ai-kernel-0']],
+    );
+    assert.equal(config.outbound.destination.connection.connected, true);
+    assert.equal(config.outbound.destination.registration.registrations, 1);
+    assert.equal(config.outbound.destination.services['ai-kernel']?.complete, true);
+
+    child.kill('SIGTERM');
+    const [code] = await exited;
+    assert.equal(code, 0);
+    assert.ok(has('deregistered'));
+    assert.deepEqual(destination.current().endpoints.snapshot('ai-kernel').endpoints, []);
+    assert.match(
+      destination.metrics(),
+      /destination_endpoint_changes_total\{change="deregistered"\} 1/,
+    );
+  } finally {
+    child.kill('SIGKILL');
+    app.close();
+    await mesh.close();
+  }
+});
