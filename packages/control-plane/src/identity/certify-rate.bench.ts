@@ -34,6 +34,7 @@ const server = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     FUSION_CONFIG: configPath,
     FUSION_PKI_DIR: pki.dir,
     FUSION_IDENTITY_LISTEN_ADDR: '127.0.0.1:0',
+    FUSION_DESTINATION_LISTEN_ADDR: '127.0.0.1:0',
     FUSION_CONTROL_PLANE_ADMIN_ADDR: '127.0.0.1:0',
     LOG_LEVEL: 'info',
   },
