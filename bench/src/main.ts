@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { summarizeLoad } from './load/index.ts';
 import { runFacts } from './machine.ts';
 import { markdown, saveResults } from './report.ts';
+import { runDestinationFanout } from './scenarios/destination-fanout.ts';
 import { runIdentity } from './scenarios/identity.ts';
 import { runPair } from './scenarios/pair.ts';
 import { pairFigures, pairTables } from './scenarios/pair-tables.ts';
@@ -16,6 +17,9 @@ const USAGE = `usage: npm run bench -- <scenario> [options]
 
 scenarios:
   identity     certificates issued per second: key + CSR + Certify round trip, end to end
+  destination-fanout
+               an endpoint change reaching 1/100/1,000 watchers: p50/p99/max per watcher and
+               until the last one has it
   pair         direct vs HAProxy pair vs fusion-proxy pair (mTLS, 1 KiB, 16 connections):
                latency at 500/1,000/2,000 rps, added latency, max throughput, proxy CPU and RSS
   transport    the hop between proxies alone: one HTTP/2 mTLS session vs 16 HTTP/1.1 mTLS
@@ -88,6 +92,19 @@ switch (scenario) {
     console.log(`results: ${saveResults('identity', facts, table, rows)}.{json,md}`);
     if (rows.every((r) => r.issued === 0)) {
       console.error('bench identity: no certificate was issued at all');
+      process.exit(1);
+    }
+    break;
+  }
+  case 'destination-fanout': {
+    const { rows, table } = await runDestinationFanout({
+      watchers: values.smoke ? [1, 100] : [1, 100, 1000],
+      changes: values.smoke ? 10 : 100,
+    });
+    console.log(markdown(facts, table));
+    console.log(`results: ${saveResults('destination-fanout', facts, table, rows)}.{json,md}`);
+    if (rows.some((r) => r.missed > 0)) {
+      console.error('bench destination-fanout: some watchers never received a change');
       process.exit(1);
     }
     break;

@@ -66,7 +66,7 @@ export function topSelfTime(path: string, count = 15): ProfileSummary {
     const location = source ? `${source.path}:${source.line + 1}` : '';
     const key = `${frame.functionName}@${location}`;
     const entry = selfUs.get(key) ?? {
-      name: frame.functionName || '(anonymous)',
+      name: shorten(frame.functionName || '(anonymous)'),
       location,
       us: 0,
     };
@@ -96,8 +96,13 @@ export function topSelfTime(path: string, count = 15): ProfileSummary {
  * `node:internal/http2/core` → `node:http2`, `packages/proxy/src/outbound/forward.ts` →
  * `packages/proxy/src/outbound`, an npm package by name; native frames (syscalls, GC) by name.
  */
+function shorten(name: string): string {
+  return name.length > 60 ? `${name.slice(0, 57)}…` : name;
+}
+
 function areaOf(path: string, functionName: string): string {
-  if (!path) return functionName.startsWith('(') ? functionName : `native: ${functionName}`;
+  if (!path)
+    return functionName.startsWith('(') ? functionName : `native: ${shorten(functionName)}`;
   const internal = /^node:(?:internal\/)?([^/:]+)/.exec(path);
   if (internal) return `node:${internal[1]!.replace(/^_/, '').replace(/_.*$/, '')}`;
   const npm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);

@@ -15,7 +15,8 @@ const resultsDir = new URL('../results/', import.meta.url).pathname;
 /** One table, or several under one heading line of facts (the first table's title leads). */
 export function markdown(facts: RunFacts, tables: Table | readonly Table[]): string {
   const list: readonly Table[] = Array.isArray(tables) ? tables : [tables as Table];
-  const line = (cells: readonly (string | number)[]) => `| ${cells.join(' | ')} |`;
+  const line = (cells: readonly (string | number)[]) =>
+    `| ${cells.map((c) => String(c).replaceAll('|', '\\|')).join(' | ')} |`;
   const factsLine = `${facts.date} · commit ${facts.commit}${facts.dirty ? ' (with uncommitted changes under packages/)' : ''} · ${facts.cores} cores (${facts.cpuModel}) · ${facts.memoryGiB} GiB · Node ${facts.node}`;
   return list
     .flatMap((table, i) => [

@@ -121,7 +121,15 @@ export function pairTables(run: PairRun, figures: PairFigures = pairFigures(run)
         f.percentOfBusy.toFixed(1),
       ]),
       notes: [
-        `${profile.file}: ${(summary.totalMs / 1000).toFixed(1)} s profiled, ${((summary.totalMs - summary.idleMs) / 1000).toFixed(1)} s busy.`,
+        `${profile.file}: ${(summary.totalMs / 1000).toFixed(1)} s profiled, ${((summary.totalMs - summary.idleMs) / 1000).toFixed(1)} s busy (start-up included).`,
+      ],
+    });
+    tables.push({
+      title: `fusion-proxy ${profile.role}: self time by area`,
+      columns: ['area', 'self ms', '% of busy'],
+      rows: summary.areas.map((a) => [a.area, a.selfMs.toFixed(0), a.percentOfBusy.toFixed(1)]),
+      notes: [
+        '`(program)` is native code V8 cannot attribute (OpenSSL, nghttp2, llhttp, libuv); `native: writev` / `writeLatin1String` are socket writes, the kernel’s loopback TCP work included.',
       ],
     });
   }
