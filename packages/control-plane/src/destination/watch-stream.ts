@@ -9,6 +9,18 @@ import type { Http2ServerResponse } from 'node:http2';
 import { type DestinationUpdate, NDJSON_CONTENT_TYPE } from '@fusion/mesh-types';
 import type { EndpointRegistry } from './registry.ts';
 
+/** Every watcher of a service gets the same update object: serialise it once, not per stream. */
+const lines = new WeakMap<DestinationUpdate, string>();
+
+function lineOf(update: DestinationUpdate): string {
+  let line = lines.get(update);
+  if (line === undefined) {
+    line = `${JSON.stringify(update)}\n`;
+    lines.set(update, line);
+  }
+  return line;
+}
+
 export interface WatchStream {
   /** Ends the response cleanly (server shutdown): the client reconnects elsewhere or later. */
   end(): void;
@@ -31,7 +43,7 @@ export function openWatchStream(
   };
   const push = (update: DestinationUpdate) => {
     if (closed) return;
-    const line = `${JSON.stringify(update)}\n`;
+    const line = lineOf(update);
     if (full) newest = line;
     else write(line);
   };
