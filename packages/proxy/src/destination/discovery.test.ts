@@ -62,7 +62,7 @@ describe('destination discovery', () => {
   });
   after(() => mesh.close());
 
-  it('watches a service on first resolve and is told of each change as it happens', async () => {
+  it('watches a service on first resolve and is told of each change as it happens', async (t) => {
     const client = clientFor(mesh, gateway);
     try {
       const seen = changes(client);
@@ -77,7 +77,7 @@ describe('destination discovery', () => {
       );
       const lease = registerDirectly(mesh.destination!, mesh, 'ai-kernel', 4143);
       const elapsedMs = await pushed;
-      console.log(`# registration -> watcher change: ${elapsedMs.toFixed(1)} ms`);
+      t.diagnostic(`registration in the registry -> watcher's change: ${elapsedMs.toFixed(1)} ms`);
       assert.deepEqual(client.discovery.resolve('ai-kernel'), [
         {
           address: '127.0.0.1:4143',
@@ -94,6 +94,18 @@ describe('destination discovery', () => {
       assert.deepEqual(client.discovery.resolve('ai-kernel'), []);
       assert.deepEqual(seen, ['ai-kernel', 'ai-kernel', 'ai-kernel']);
       assert.deepEqual(client.discovery.services(), ['ai-kernel']);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('does not watch names that can be no service, such as an IP address', async () => {
+    const client = clientFor(mesh, gateway);
+    try {
+      assert.equal(client.discovery.resolve('10.0.0.1'), undefined);
+      assert.equal(client.discovery.whenResolved('10.0.0.1'), undefined, 'unknown at once');
+      assert.equal(client.discovery.resolve('Not_A_Service'), undefined);
+      assert.deepEqual(Object.keys(client.discovery.state()), []);
     } finally {
       client.close();
     }

@@ -16,6 +16,11 @@ import type { ReconnectBackoff } from './backoff.ts';
 import type { DestinationConnection } from './connection.ts';
 import { ServiceWatch } from './watch.ts';
 
+/** Far more services than a mesh has; past it, names apps make up are not watched. */
+export const MAX_WATCHED_SERVICES = 256;
+/** What the destination service takes as a service name (an IP address is not one). */
+const SERVICE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
 export interface DestinationDiscoveryOptions {
   readonly connection: DestinationConnection;
   readonly logger: Logger;
@@ -62,6 +67,7 @@ export class DestinationDiscovery
   readonly #entries = new Map<string, Entry>();
   readonly #watches: ServiceWatch[] = [];
   #closed = false;
+  #full = false;
 
   constructor(options: DestinationDiscoveryOptions) {
     super();
@@ -69,8 +75,8 @@ export class DestinationDiscovery
   }
 
   resolve(service: string): readonly Endpoint[] | undefined {
-    const entry = this.#entries.get(service) ?? this.#watch(service);
-    return entry.exists ? entry.endpoints : undefined;
+    const entry = this.#entryOf(service);
+    return entry?.exists ? entry.endpoints : undefined;
   }
 
   services(): string[] {
@@ -78,8 +84,8 @@ export class DestinationDiscovery
   }
 
   whenResolved(service: string): Promise<void> | undefined {
-    const entry = this.#entries.get(service) ?? this.#watch(service);
-    if (entry.hasAnswer) return undefined;
+    const entry = this.#entryOf(service);
+    if (!entry || entry.hasAnswer) return undefined;
     const timeoutMs = this.#options.initialTimeoutMs ?? 3_000;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -117,6 +123,24 @@ export class DestinationDiscovery
   close(): void {
     this.#closed = true;
     for (const watch of this.#watches) watch.stop();
+  }
+
+  /** The service's entry, watched from now on; undefined for a name that can be no service. */
+  #entryOf(service: string): Entry | undefined {
+    const entry = this.#entries.get(service);
+    if (entry) return entry;
+    if (!SERVICE_NAME.test(service)) return undefined;
+    if (this.#entries.size >= MAX_WATCHED_SERVICES) {
+      if (!this.#full) {
+        this.#full = true;
+        this.#options.logger.warn(
+          { service, watched: this.#entries.size },
+          'too many services watched; new names are treated as unknown',
+        );
+      }
+      return undefined;
+    }
+    return this.#watch(service);
   }
 
   #watch(service: string): Entry {

@@ -17,7 +17,7 @@ export type {
   DiscoveredEndpoint,
   ServiceState,
 } from './discovery.ts';
-export { DestinationDiscovery } from './discovery.ts';
+export { DestinationDiscovery, MAX_WATCHED_SERVICES } from './discovery.ts';
 export type { RegistrarOptions, RegistrarState } from './registrar.ts';
 export { advertisedAddress, Registrar } from './registrar.ts';
 export type { ServiceWatchOptions } from './watch.ts';
