@@ -29,6 +29,7 @@ export class ServiceWatch {
   #stream: ClientHttp2Stream | undefined;
   #retry: NodeJS.Timeout | undefined;
   #failures = 0;
+  #lastRefusal: string | undefined;
   #stopped = false;
   readonly #onUp = () => this.#open();
 
@@ -99,6 +100,7 @@ export class ServiceWatch {
       return;
     }
     this.#failures = 0;
+    this.#lastRefusal = undefined;
     this.#onUpdate(update);
   }
 
@@ -117,6 +119,9 @@ export class ServiceWatch {
     try {
       message = (JSON.parse(body) as { error: { message: string } }).error.message;
     } catch {}
+    // Retried with backoff; the same refusal again is not news.
+    if (message === this.#lastRefusal) return;
+    this.#lastRefusal = message;
     this.#options.logger.warn(
       { service: this.#service, status, reason: message },
       'destination service refused the watch',
