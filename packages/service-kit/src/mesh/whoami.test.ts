@@ -86,6 +86,31 @@ describe('whoami route', () => {
     }
   });
 
+  it('passes a failure further down the chain through, hop by hop', async () => {
+    const kernelApp = await kernel(failingUrl);
+    await kernelApp.listen({ port: 0, host: '127.0.0.1' });
+    const kernelUrl = `http://127.0.0.1:${(kernelApp.server.address() as AddressInfo).port}`;
+    const gateway = await createService({
+      name: 'api-gateway',
+      version: '0.0.0',
+      env: { PORT: '18000', FUSION_MESH_ENDPOINTS: JSON.stringify({ 'ai-kernel': kernelUrl }) },
+      routes: whoamiRoute('ai-kernel'),
+      logDestination: quiet,
+    });
+    try {
+      const res = await gateway.inject('/v1/whoami');
+      assert.equal(res.statusCode, 502);
+      assert.deepEqual(res.json().next, {
+        service: 'ai-kernel',
+        caller: null,
+        next: { status: 502, error: 'CONNECT_REFUSED: identity app is down' },
+      });
+    } finally {
+      await gateway.close();
+      await kernelApp.close();
+    }
+  });
+
   it('answers 502 with the sidecar’s reason when the next hop fails', async () => {
     const app = await kernel(failingUrl);
     try {

@@ -33,9 +33,13 @@ export function whoamiRoute(next?: string) {
       if (next === undefined) return hop;
       const res = await ctx.mesh.fetch(next, WHOAMI_PATH);
       if (res.ok) return { ...hop, next: (await res.json()) as WhoamiHop };
-      const reason = res.headers.get(PROXY_ERROR_HEADER) ?? (await res.text());
       reply.code(502);
-      return { ...hop, next: { status: res.status, error: reason } };
+      const proxyError = res.headers.get(PROXY_ERROR_HEADER);
+      // The next hop answered but a hop past it failed: its answer says where.
+      if (!proxyError && res.headers.get('content-type')?.startsWith('application/json')) {
+        return { ...hop, next: (await res.json()) as WhoamiHop };
+      }
+      return { ...hop, next: { status: res.status, error: proxyError ?? (await res.text()) } };
     });
   };
 }
