@@ -57,6 +57,14 @@ const admin = await startAdmin({
     notReady === undefined ? { ready: true } : { ready: false, reason: whyNotReady(notReady) },
   config: currentConfig,
   shutdown: { enabled: env.shutdownEndpointEnabled, trigger: () => shutdown('admin request') },
+  // Before its app stops, the supervisor takes this instance out of callers' sets, so no
+  // new request reaches an app that is draining (Kubernetes does the same from the endpoint
+  // controller). The sidecar keeps serving what still arrives, and /ready says why it is not.
+  deregister: async () => {
+    if (!destination?.registrar) return false;
+    notReady = 'deregistered: the instance is stopping';
+    return destination.registrar.deregister();
+  },
   env: process.env,
 }).catch((error: unknown) => fatal(error, 'admin listener'));
 log.info({ address: `${admin.address.address}:${admin.address.port}` }, 'admin listening');

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -39,6 +41,34 @@ describe('Component', () => {
     assert.equal(component.status().state, 'stopped');
     assert.ok(!isAlive(pid));
     assert.deepEqual(readEvents(events), ['web start', 'web listening', 'web term']);
+  });
+
+  test('a pre-stop hook is called before SIGTERM; a failing one does not stop the stop', async () => {
+    const { options, events } = setup();
+    const hooks: string[] = [];
+    const hook = http.createServer((req, res) => {
+      hooks.push(`${req.method} ${req.url} ${readEvents(events).at(-1)}`);
+      res.end('{}');
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/deregister`;
+    try {
+      const spec = await fixtureSpec('web', { events });
+      const component = new Component({ ...spec, preStop: { url, settleMs: 10 } }, options);
+      await component.start();
+      await component.stop();
+      // The hook ran while the process was still up: the last event before it was 'listening'.
+      assert.deepEqual(hooks, ['POST /deregister web listening']);
+      assert.deepEqual(readEvents(events).slice(-1), ['web term']);
+
+      const unreachable = { url: 'http://127.0.0.1:1/deregister', settleMs: 10 };
+      const other = new Component({ ...(await fixtureSpec('api')), preStop: unreachable }, options);
+      await other.start();
+      await other.stop();
+      assert.equal(other.status().state, 'stopped');
+    } finally {
+      hook.close();
+    }
   });
 
   test('a crash after ready is restarted, with the reason kept', async () => {

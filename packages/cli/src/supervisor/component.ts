@@ -4,10 +4,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BackoffPolicy } from './backoff.ts';
 import { restartDelayMs } from './backoff.ts';
 import type { LogSink } from './log-sink.ts';
-import type { ComponentSpec } from './plan.ts';
+import type { ComponentSpec, PreStop } from './plan.ts';
 import { waitUntilReady } from './readiness.ts';
 import type { ComponentState, ComponentStatus } from './state-file.ts';
 
@@ -19,6 +20,8 @@ export interface ComponentOptions {
   /** Grace period between SIGTERM and SIGKILL. */
   readonly stopTimeoutMs: number;
 }
+
+const PRE_STOP_TIMEOUT_MS = 2_000;
 
 /** Emits `change` whenever its status changes. */
 export class Component extends EventEmitter {
@@ -71,6 +74,7 @@ export class Component extends EventEmitter {
       return;
     }
     this.setState('stopping');
+    if (this.spec.preStop) await runPreStop(this.spec.preStop, this.spec.name, this.options.logs);
     signalGroup(child, 'SIGTERM');
     const killTimer = setTimeout(() => {
       this.options.logs.supervisor('warn', `${this.spec.name} did not stop in time; killing it`);
@@ -207,4 +211,24 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
   if (signal) return `was killed by ${signal}`;
   return `exited with code ${code}`;
+}
+
+/**
+ * Kubernetes' preStop hook, for the same reason: take the instance out of its callers' sets
+ * and give that a moment to reach them before the process starts refusing connections. A hook
+ * that fails only costs that moment; the stop goes on.
+ */
+async function runPreStop(preStop: PreStop, name: string, logs: LogSink): Promise<void> {
+  try {
+    const response = await fetch(preStop.url, {
+      method: 'POST',
+      signal: AbortSignal.timeout(PRE_STOP_TIMEOUT_MS),
+    });
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  } catch (error) {
+    logs.supervisor('warn', `${name}: pre-stop ${preStop.url} failed: ${(error as Error).message}`);
+    return;
+  }
+  await sleep(preStop.settleMs);
 }

@@ -5,7 +5,7 @@ export { Component, describeExit } from './component.ts';
 export { ConsoleView } from './console-view.ts';
 export type { LogRecord } from './log-sink.ts';
 export { LogSink, toRecord } from './log-sink.ts';
-export type { ComponentSpec, Plan, PlanInputs, Readiness, Tier } from './plan.ts';
+export type { ComponentSpec, Plan, PlanInputs, PreStop, Readiness, Tier } from './plan.ts';
 export { buildPlan, orderByDependencies, replicaHost, TIERS } from './plan.ts';
 export { probe, waitUntilReady } from './readiness.ts';
 export type { SidecarAddresses } from './sidecar.ts';

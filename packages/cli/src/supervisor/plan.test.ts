@@ -177,8 +177,8 @@ services:
         .filter((c) => c.tier === 'services')
         .map((c) => [c.name, c.listen[0]!.host, c.listen[0]!.port]),
       [
-        ['api-0-proxy', '127.0.0.1', 9001],
-        ['api-0', '127.0.0.1', 19001],
+        ['api-proxy', '127.0.0.1', 9001],
+        ['api', '127.0.0.1', 19001],
         ['api-1-proxy', '127.0.0.2', 9001],
         ['api-1', '127.0.0.2', 19001],
         ['api-2-proxy', '127.0.0.3', 9001],
@@ -188,7 +188,7 @@ services:
       ],
     );
     const web = plan.components.at(-1)!;
-    assert.deepEqual(web.dependsOn, ['web-proxy', 'api-0', 'api-1', 'api-2']);
+    assert.deepEqual(web.dependsOn, ['web-proxy', 'api', 'api-1', 'api-2']);
     assert.equal(web.command, 'python3');
     assert.deepEqual(web.args, ['-m', 'http.server']);
     assert.equal(web.env.MODE, 'fast');
@@ -199,6 +199,11 @@ services:
       '/repo/.fusion/run/tokens/api-1-proxy.jwt',
     );
     assert.equal(sidecar.env.FUSION_PROXY_INSTANCE, 'api-1');
+    // The app asks its sidecar to leave discovery before it is stopped.
+    assert.deepEqual(plan.components.find((c) => c.name === 'api-1')!.preStop, {
+      url: 'http://127.0.0.2:30001/deregister',
+      settleMs: 500,
+    });
   });
 
   test('a port without room for its sidecar, or two components on one address, is refused', () => {
@@ -236,7 +241,7 @@ services:
       timeoutMs: 60_000,
     });
     for (const [replica, host] of [
-      ['api-0', '127.1.2.1'],
+      ['api', '127.1.2.1'],
       ['api-1', '127.1.2.2'],
     ] as const) {
       const sidecar = plan.components.find((c) => c.name === `${replica}-proxy`)!;

@@ -7,6 +7,8 @@
  *   GET  /proxy-log-level  the filter in force          (loopback callers only)
  *   PUT  /proxy-log-level  a new filter, applied at once (loopback callers only)
  *   POST /shutdown         begin a graceful shutdown, when enabled; else 404 (loopback only)
+ *   POST /deregister       ours: leave discovery but keep serving, before the app stops
+ *                          (the supervisor's pre-stop step)                 (loopback only)
  *   GET  /config           the policy and endpoints the proxy holds now, as JSON
  *   GET  /env.json         the proxy's own variables, when given     (loopback callers only)
  */
@@ -27,6 +29,8 @@ export interface AdminRouteOptions {
   readonly readiness: () => Readiness;
   readonly config: () => unknown;
   readonly shutdown?: { readonly enabled: boolean; readonly trigger: () => void };
+  /** Leaves the destination registry; present when the proxy registered with one. */
+  readonly deregister?: () => Promise<boolean>;
   /** Serves `/env.json` from these variables when given. */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -111,6 +115,19 @@ export function adminRoutes(options: AdminRouteOptions): ReadonlyMap<string, Rou
           // should learn it was heard before anything starts closing.
           res.once('close', () => shutdown.trigger());
           send(res, 202, 'shutdown\n');
+        },
+      },
+    });
+  }
+  const deregister = options.deregister;
+  if (deregister) {
+    routes.set('/deregister', {
+      localOnly: true,
+      methods: {
+        POST: async (_req, res) => {
+          const removed = await deregister();
+          log.info({ removed }, 'deregistered through the admin server; still serving');
+          sendJson(res, { deregistered: true, removed });
         },
       },
     });

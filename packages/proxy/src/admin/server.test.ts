@@ -165,6 +165,22 @@ describe('admin server', () => {
     assert.equal(calls, 0);
   });
 
+  it('POST /deregister leaves discovery and keeps serving; 404 for other methods', async () => {
+    let calls = 0;
+    const { url } = await start({
+      deregister: async () => {
+        calls++;
+        return true;
+      },
+    });
+    const res = await call(`${url}/deregister`, 'POST');
+    assert.equal(res.status, 200);
+    assert.deepEqual(JSON.parse(res.body), { deregistered: true, removed: true });
+    assert.equal(calls, 1);
+    assert.equal((await call(`${url}/live`)).status, 200);
+    assert.notEqual((await call(`${url}/deregister`)).status, 200);
+  });
+
   it('GET /config answers what the callback holds now, as JSON', async () => {
     let endpoints = [{ address: '127.0.0.1:18001', identity: 'ai-kernel.default' }];
     const { url } = await start({
