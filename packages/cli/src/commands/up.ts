@@ -33,6 +33,7 @@ import {
   writePidFile,
   writeState,
 } from '../supervisor/index.ts';
+import { followConfig } from './follow-config.ts';
 import { printProblems } from './identity.ts';
 import { busyAddresses, loadConfigForCommand } from './shared.ts';
 import { printStatusTable } from './status.ts';
@@ -71,7 +72,7 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
     return 1;
   }
 
-  const plan = planOrReport({
+  const planInputs: PlanInputs = {
     config,
     baseDir: paths.baseDir,
     stateDir: paths.stateDir,
@@ -84,7 +85,8 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
     configPath: paths.configPath,
     pkiDir: pki.dir,
     trustAnchorsPem: readText(pki.anchors),
-  });
+  };
+  const plan = planOrReport(planInputs);
   if (!plan) return 1;
   const busy = await busyAddresses(plan.components);
   if (busy.length > 0) {
@@ -95,7 +97,7 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
 
   mkdirSync(paths.stateDir, { recursive: true });
   writePidFile(paths.stateDir, process.pid);
-  const stopTokenRefresh = await keepTokensFresh(pki, paths.stateDir, plan.components);
+  const tokens = await keepTokensFresh(pki, paths.stateDir, plan.components);
   const logs = new LogSink(paths.logDir);
   const view = new ConsoleView({ out: process.stdout, interactive: isInteractive(), echoLevel }, [
     'fusion',
@@ -123,17 +125,30 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
   // Whichever comes first: the platform is ready, its start failed, or the user stops it.
   const first = await Promise.race([startOutcome, stopRequested.then(() => 'stop' as const)]);
   let exitCode = 0;
+  let stopFollowing: (() => void) | undefined;
   if (first === 'ready') {
     view.endLiveList(
       `all ${plan.components.length} components ready in ${seconds(began)} s; Ctrl-C stops`,
     );
+    stopFollowing = followConfig({
+      configPath: paths.configPath,
+      running: config,
+      supervisor,
+      plan: (next) => buildPlan({ ...planInputs, config: next }),
+      beforeStart: (next) => tokens.update(next.components),
+      report: (level, message) => {
+        logs.supervisor(level, message);
+        view.message(message);
+      },
+    });
     await stopRequested;
   } else if (first instanceof Error) {
     view.endLiveList(`start failed: ${first.message}`);
     exitCode = 1;
   }
   view.message('stopping');
-  stopTokenRefresh();
+  stopFollowing?.();
+  tokens.stop();
   await supervisor.stop();
   writeState(paths.stateDir, supervisor.snapshot());
   removePidFile(paths.stateDir);
@@ -152,17 +167,25 @@ function planOrReport(inputs: PlanInputs): Plan | undefined {
   }
 }
 
+interface TokenKeeper {
+  /** Mints tokens for these components (a reloaded plan) and refreshes theirs from now on. */
+  update(components: readonly ComponentSpec[]): Promise<void>;
+  stop(): void;
+}
+
 /** Mints every workload's token now, and again every quarter of a token's lifetime. */
 async function keepTokensFresh(
   pki: PkiFiles,
   stateDir: string,
   components: readonly ComponentSpec[],
-): Promise<() => void> {
-  const grants: TokenGrant[] = components.flatMap((c) =>
-    c.identity && c.env.LINKERD2_PROXY_IDENTITY_TOKEN_FILE
-      ? [{ identity: c.identity, file: c.env.LINKERD2_PROXY_IDENTITY_TOKEN_FILE }]
-      : [],
-  );
+): Promise<TokenKeeper> {
+  const grantsOf = (specs: readonly ComponentSpec[]): TokenGrant[] =>
+    specs.flatMap((c) =>
+      c.identity && c.env.LINKERD2_PROXY_IDENTITY_TOKEN_FILE
+        ? [{ identity: c.identity, file: c.env.LINKERD2_PROXY_IDENTITY_TOKEN_FILE }]
+        : [],
+    );
+  let grants = grantsOf(components);
   await writeTokens(pki, stateDir, grants);
   const timer = setInterval(() => {
     writeTokens(pki, stateDir, grants).catch((error: Error) => {
@@ -170,7 +193,13 @@ async function keepTokensFresh(
     });
   }, TOKEN_REFRESH_MS);
   timer.unref();
-  return () => clearInterval(timer);
+  return {
+    update: async (specs) => {
+      grants = grantsOf(specs);
+      await writeTokens(pki, stateDir, grants);
+    },
+    stop: () => clearInterval(timer),
+  };
 }
 
 function describeStart(

@@ -91,4 +91,42 @@ describe('Supervisor', () => {
     assert.ok(!readEvents(events).includes('after start'));
     assert.ok(supervisor.snapshot().components.every((c) => c.pid === undefined));
   });
+
+  test('reconcile starts what is new, stops what is gone, restarts what changed, leaves the rest', async () => {
+    const { events, options } = setup();
+    const api = await fixtureSpec('api', { events });
+    const web = await fixtureSpec('web', { dependsOn: ['api'], events });
+    const supervisor = new Supervisor([api, web], options);
+    await supervisor.start();
+    const pid = (name: string) =>
+      supervisor.snapshot().components.find((c) => c.name === name)?.pid;
+    const apiPid = pid('api');
+
+    const api1 = await fixtureSpec('api-1', { events });
+    const changedWeb = { ...web, env: { ...web.env, MODE: 'fast' }, dependsOn: ['api', 'api-1'] };
+    const grown = await supervisor.reconcile([api, api1, changedWeb]);
+    assert.deepEqual(grown, { started: ['api-1'], stopped: [], restarted: ['web'] });
+    assert.equal(pid('api'), apiPid, 'api kept running');
+    assert.deepEqual(
+      supervisor.snapshot().components.map((c) => [c.name, c.state]),
+      [
+        ['api', 'ready'],
+        ['api-1', 'ready'],
+        ['web', 'ready'],
+      ],
+    );
+
+    // Only a dependency list changing is not a restart.
+    const shrunk = await supervisor.reconcile([api, { ...changedWeb, dependsOn: ['api'] }]);
+    assert.deepEqual(shrunk, { started: [], stopped: ['api-1'], restarted: [] });
+    assert.equal(pid('api'), apiPid);
+    assert.ok(readEvents(events).includes('api-1 term'));
+    await supervisor.stop();
+  });
+
+  test('reconcile is refused unless the platform is running', async () => {
+    const { options } = setup();
+    const supervisor = new Supervisor([await fixtureSpec('api')], options);
+    await assert.rejects(supervisor.reconcile([]), /cannot apply a new plan while starting/);
+  });
 });
