@@ -5,7 +5,12 @@
  */
 export { ENFORCED_POLICY_FIELDS, POLICY_FIELDS } from '@fusion/mesh-types';
 export type { CompiledPolicies, NotEnforced, PolicyConflict, Target } from './compile/index.ts';
-export { compilePolicies, findPolicyConflicts, PolicyConflictError } from './compile/index.ts';
+export {
+  compilePolicies,
+  contentVersion,
+  findPolicyConflicts,
+  PolicyConflictError,
+} from './compile/index.ts';
 export { formatDuration, parseDuration } from './duration.ts';
 export type { LoadResult, ParseOptions } from './load.ts';
 export { ConfigError, loadConfigFile, loadConfigOrThrow, parseConfig } from './load.ts';

@@ -157,7 +157,7 @@ test('a minimal file gets every default', () => {
         embeddedMaxConnections: 32,
       },
     },
-    controlPlane: { identityPort: 8080, destinationPort: 8086, adminPort: 9990 },
+    controlPlane: { identityPort: 8080, destinationPort: 8086, adminPort: 9990, apiPort: 8084 },
     logging: { level: 'info' },
     trafficPolicies: [],
     circuitBreakers: [],

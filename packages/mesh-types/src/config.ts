@@ -79,6 +79,8 @@ export interface ControlPlaneSettings {
   readonly destinationPort: number;
   /** The control plane's admin listener: /ready, /live, /metrics (Linkerd's 9990). */
   readonly adminPort: number;
+  /** The public API: read-only JSON for the CLI and the dashboard, plain HTTP on loopback. */
+  readonly apiPort: number;
 }
 
 export interface LoggingSettings {

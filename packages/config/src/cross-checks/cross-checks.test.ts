@@ -150,6 +150,23 @@ test('policy names are unique within their section', () => {
   assert.deepEqual(warnings, []);
 });
 
+test('a service may not take the public API port, its default or the one written', () => {
+  const taken = (text: string) => {
+    const result = parseConfig(text, { file: 'fusion.yaml' });
+    assert.ok(!result.ok);
+    return result.errors.map((e) => `${e.line}:${e.column} ${e.message}`);
+  };
+  assert.deepEqual(taken('version: 1\nservices:\n  a: { port: 8084, command: x }\n'), [
+    '3:14 services.a.port: port 8084 is already used by the public API (the default of controlPlane.api.port)',
+  ]);
+  assert.deepEqual(
+    taken(
+      'version: 1\ncontrolPlane:\n  api:\n    port: 9100\nservices:\n  a: { port: 9100, command: x }\n',
+    ),
+    ['6:14 services.a.port: port 9100 is already used by the public API (fusion.yaml:4:11)'],
+  );
+});
+
 test('a service may not take the identity service or control-plane admin port', () => {
   const result = parseConfig(
     'version: 1\ncontrolPlane:\n  adminPort: 9000\nservices:\n  a: { port: 8080, command: x }\n  b: { port: 9000, command: x }\n',

@@ -81,6 +81,7 @@ export function validateDocument(contents: Node | null, ctx: Context): FusionCon
           'the control-plane admin listener',
           v.controlPlane?.adminPort,
         ),
+        ...reserved('controlPlane.api.port', 'the public API', v.controlPlane?.apiPort),
       ],
       trafficPolicies: v.trafficPolicies ?? [],
       circuitBreakers: v.circuitBreakers ?? [],

@@ -87,16 +87,19 @@ export const logging: Schema<LoggingSettings> = object({
 export const DEFAULT_IDENTITY_PORT = 8080;
 export const DEFAULT_DESTINATION_PORT = 8086;
 export const DEFAULT_CONTROL_PLANE_ADMIN_PORT = 9990;
+export const DEFAULT_API_PORT = 8084;
 
 export const controlPlane = transform(
   object({
     identity: section(object({ port: withDefault(int(1, 65535), DEFAULT_IDENTITY_PORT) })),
     destination: section(object({ port: withDefault(int(1, 65535), DEFAULT_DESTINATION_PORT) })),
     adminPort: withDefault(int(1, 65535), DEFAULT_CONTROL_PLANE_ADMIN_PORT),
+    api: section(object({ port: withDefault(int(1, 65535), DEFAULT_API_PORT) })),
   }),
   (c): ControlPlaneSettings => ({
     identityPort: c.identity.port,
     destinationPort: c.destination.port,
     adminPort: c.adminPort,
+    apiPort: c.api.port,
   }),
 );
