@@ -62,6 +62,8 @@ export type {
   SessionAffinity,
   WeightedBackend,
 } from './policy.ts';
+export type { PolicyUpdate, PolicyWatchRequest } from './policy-api.ts';
+export { POLICY_WATCH_PATH } from './policy-api.ts';
 export type {
   AuthorizationPolicyBlock,
   AuthorizationRuleConfig,
@@ -88,3 +90,19 @@ export type {
 } from './policy-blocks.ts';
 export type { PolicyField } from './policy-fields.ts';
 export { ENFORCED_POLICY_FIELDS, POLICY_FIELDS } from './policy-fields.ts';
+export type {
+  ApiCertificate,
+  ApiConfig,
+  ApiConfigError,
+  ApiDiagnostic,
+  ApiEndpoint,
+  ApiEndpointState,
+  ApiErrorBody,
+  ApiErrorCode,
+  ApiIdentities,
+  ApiIndex,
+  ApiPolicyList,
+  ApiService,
+  ApiServiceList,
+} from './public-api.ts';
+export { API_V1_PATHS, API_V1_PREFIX } from './public-api.ts';

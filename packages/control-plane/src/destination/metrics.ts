@@ -14,12 +14,15 @@ export interface DestinationMetrics {
   refused(refusal: DestinationRefusal, caller: string | undefined, service: unknown): void;
   changed(change: Change, service: string, endpoint: DestinationEndpoint): void;
   pushed(count: number): void;
+  /** A policy line written to a Watch stream. */
+  policyPushed(): void;
 }
 
 export function createDestinationMetrics(
   registry: Registry,
   endpoints: EndpointRegistry,
   logger: Logger,
+  policyWatchers: () => number = () => 0,
 ): DestinationMetrics {
   const counts = () => endpoints.counts();
   registry.gauge({
@@ -58,6 +61,15 @@ export function createDestinationMetrics(
     name: 'destination_updates_pushed_total',
     help: 'Endpoint sets written to Get streams.',
   });
+  registry.gauge({
+    name: 'destination_policy_watchers',
+    help: 'Open policy Watch streams.',
+    collect: (gauge) => gauge.set(policyWatchers()),
+  });
+  const policyPushes = registry.counter({
+    name: 'destination_policy_updates_pushed_total',
+    help: 'Policies written to Watch streams.',
+  });
 
   return {
     refused(refusal, caller, service) {
@@ -82,6 +94,9 @@ export function createDestinationMetrics(
     },
     pushed(count) {
       pushes.inc(count);
+    },
+    policyPushed() {
+      policyPushes.inc();
     },
   };
 }

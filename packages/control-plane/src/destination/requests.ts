@@ -2,7 +2,7 @@
  * The request bodies of the destination API, checked field by field. Each refusal says which
  * field and what was expected, because its message ends up in the proxy's log and readiness.
  */
-import type { GetRequest, RegisterRequest } from '@fusion/mesh-types';
+import type { GetRequest, PolicyWatchRequest, RegisterRequest } from '@fusion/mesh-types';
 import { parseListenAddress } from '../env.ts';
 import { DestinationRefusal } from './refusal.ts';
 
@@ -58,6 +58,10 @@ export function parseLeaseId(body: Record<string, unknown>): string {
 
 export function parseGet(body: Record<string, unknown>): GetRequest {
   return { service: serviceName(body.service) };
+}
+
+export function parsePolicyWatch(body: Record<string, unknown>): PolicyWatchRequest {
+  return body.service === undefined ? {} : { service: serviceName(body.service) };
 }
 
 function serviceName(value: unknown): string {

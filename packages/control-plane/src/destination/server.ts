@@ -1,6 +1,7 @@
 /**
  * The destination API over HTTP/2 with TLS 1.3 (HTTP/1.1 too, for curl): Register, Heartbeat
- * and Deregister as one JSON call each, Get as a long-lived stream of JSON lines. The handshake
+ * and Deregister as one JSON call each, Get (a service's endpoints) and Watch (the caller's own
+ * policy) as long-lived streams of JSON lines. The handshake
  * asks every client for its mesh certificate; `callerOf` decides who it is, the registry what
  * it may do, and this file only moves bytes between them.
  */
@@ -13,6 +14,7 @@ import {
   GET_PATH,
   HEARTBEAT_PATH,
   type LeaseResponse,
+  POLICY_WATCH_PATH,
   REGISTER_PATH,
 } from '@fusion/mesh-types';
 import type { WorkloadIdentity } from '@fusion/pki';
@@ -22,10 +24,11 @@ import { readBody, sendJson } from '../http-json.ts';
 import { listenOn } from '../listen.ts';
 import { type CallerSocket, callerOf } from './caller.ts';
 import type { DestinationMetrics } from './metrics.ts';
+import { NO_POLICIES, type PolicyFeed, watchPolicy } from './policy-watch.ts';
 import { DestinationRefusal } from './refusal.ts';
 import type { EndpointRegistry, Lease } from './registry.ts';
-import { parseGet, parseJson, parseLeaseId, parseRegister } from './requests.ts';
-import { openWatchStream, type WatchStream } from './watch-stream.ts';
+import { parseGet, parseJson, parseLeaseId, parsePolicyWatch, parseRegister } from './requests.ts';
+import { openPushStream, openWatchStream, type WatchStream } from './watch-stream.ts';
 
 /** A registration is a few hundred bytes; anything near this is not one. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -39,11 +42,15 @@ export interface DestinationServerOptions {
   readonly tls: SecureContextOptions;
   readonly trustDomain: string;
   readonly logger: Logger;
+  /** Where each caller's policy comes from; without one every service is unknown. */
+  readonly policies?: PolicyFeed;
 }
 
 export interface DestinationServer {
   listen(host: string, port: number): Promise<AddressInfo>;
   address(): AddressInfo | undefined;
+  /** Open policy Watch streams, for metrics. */
+  policyWatchers(): number;
   /** New handshakes use `tls`; connections already open keep theirs. */
   setTls(tls: SecureContextOptions): void;
   /** Ends every Get stream, refuses new calls, then closes connections (GOAWAY). */
@@ -64,7 +71,9 @@ export function createDestinationServer(options: DestinationServerOptions): Dest
     rejectUnauthorized: false,
   });
   const closeGracefully = gracefulClose(server);
+  const policies = options.policies ?? NO_POLICIES;
   const streams = new Set<WatchStream>();
+  const policyStreams = new Set<WatchStream>();
   let closing = false;
   server.on('secureConnection', (socket: Socket) => {
     // Pushes are small and must not wait on the peer's delayed ACK.
@@ -95,7 +104,7 @@ export function createDestinationServer(options: DestinationServerOptions): Dest
   const handle = async (req: Request, res: Response, progress: Progress): Promise<void> => {
     const path = pathOf(req);
     const call = unary.get(path);
-    if (!call && path !== GET_PATH) {
+    if (!call && path !== GET_PATH && path !== POLICY_WATCH_PATH) {
       throw new DestinationRefusal('not-found', `no such path: ${path}`);
     }
     if (req.method !== 'POST') {
@@ -112,6 +121,7 @@ export function createDestinationServer(options: DestinationServerOptions): Dest
     const body = parseJson(await readBody(req, MAX_BODY_BYTES, tooLarge));
     progress.body = body;
     if (call) return sendJson(res, 200, call(caller, body));
+    if (path === POLICY_WATCH_PATH) return watchOwnPolicy(caller, body, res);
     const { service } = parseGet(body);
     if (streamGone(res)) return;
     const stream = openWatchStream(
@@ -122,6 +132,30 @@ export function createDestinationServer(options: DestinationServerOptions): Dest
       (ended) => streams.delete(ended),
     );
     streams.add(stream);
+  };
+
+  /** The certificate decides whose policy: a proxy can only ever learn its own. */
+  const watchOwnPolicy = (
+    caller: WorkloadIdentity,
+    body: Record<string, unknown>,
+    res: Response,
+  ): void => {
+    const { service } = parsePolicyWatch(body);
+    if (service !== undefined && service !== caller.service) {
+      throw new DestinationRefusal(
+        'service-identity-mismatch',
+        `${caller.name} may watch only the policy of service '${caller.service}', not '${service}'`,
+      );
+    }
+    if (streamGone(res)) return;
+    logger.debug({ identity: caller.name, service: caller.service }, 'policy watch opened');
+    const stream = openPushStream(
+      res,
+      watchPolicy(policies, caller.service),
+      () => options.metrics.policyPushed(),
+      (ended) => policyStreams.delete(ended),
+    );
+    policyStreams.add(stream);
   };
 
   server.on('request', (req: Request, res: Response) => {
@@ -144,10 +178,11 @@ export function createDestinationServer(options: DestinationServerOptions): Dest
   return {
     listen: (host, port) => listenOn(server, host, port),
     address: () => (server.listening ? (server.address() as AddressInfo) : undefined),
+    policyWatchers: () => policyStreams.size,
     setTls: (tls) => server.setSecureContext(tls),
     close: () => {
       closing = true;
-      for (const stream of streams) stream.end();
+      for (const stream of [...streams, ...policyStreams]) stream.end();
       return closeGracefully(CLOSE_GRACE_MS);
     },
   };

@@ -13,8 +13,9 @@ import type { Component } from '../component.ts';
 import type { IssuerStore } from '../identity/index.ts';
 import { createOwnCertificate, type OwnCertificate } from '../identity/index.ts';
 import { createDestinationMetrics } from './metrics.ts';
+import type { PolicyFeed } from './policy-watch.ts';
 import { EndpointRegistry } from './registry.ts';
-import { createDestinationServer } from './server.ts';
+import { createDestinationServer, type DestinationServer } from './server.ts';
 
 /** A lease outlives three missed heartbeats, so one lost packet or a GC pause costs nothing. */
 export const DEFAULT_TTL_MS = 10_000;
@@ -32,6 +33,8 @@ export interface DestinationOptions {
   readonly clockSkewMs: number;
   readonly registry: Registry;
   readonly logger: Logger;
+  /** The config in force: each proxy's policy Watch is served from it. */
+  readonly policies?: PolicyFeed;
   /** fusion.yaml's services: they exist with no endpoint; others only while registered. */
   readonly knownServices?: readonly string[];
   readonly ttlMs?: number;
@@ -64,7 +67,11 @@ export async function startDestination(options: DestinationOptions): Promise<Des
     ...(options.knownServices ? { knownServices: options.knownServices } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
-  const metrics = createDestinationMetrics(options.registry, endpoints, logger);
+  // The server is created after the metrics; the gauge reads it only at scrape time.
+  let server: DestinationServer | undefined;
+  const metrics = createDestinationMetrics(options.registry, endpoints, logger, () =>
+    server ? server.policyWatchers() : 0,
+  );
   endpoints.onChange(metrics.changed);
   const own: OwnCertificate = await createOwnCertificate({
     identity: serverIdentity,
@@ -74,12 +81,13 @@ export async function startDestination(options: DestinationOptions): Promise<Des
     verifyClients: true,
     logger,
   });
-  const server = createDestinationServer({
+  server = createDestinationServer({
     registry: endpoints,
     metrics,
     tls: own.current().context,
     trustDomain: options.trustDomain,
     logger,
+    ...(options.policies ? { policies: options.policies } : {}),
   });
   own.onRenewed((tls) => server.setTls(tls.context));
   // New anchors must verify clients, and clients trusting only them must verify us.

@@ -1,13 +1,14 @@
 /**
  * Test helpers for the destination service: a workload's mesh TLS material signed straight by
  * the test issuer (no identity service in between), an HTTP/2 session with it, unary calls,
- * and a Get stream read line by line. Shared by the destination tests and the fan-out bench.
+ * and the Get and Watch streams read line by line. Shared by the destination tests and the
+ * fan-out bench.
  */
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
-import type { DestinationUpdate } from '@fusion/mesh-types';
-import { GET_PATH } from '@fusion/mesh-types';
+import type { DestinationUpdate, PolicyUpdate, PolicyWatchRequest } from '@fusion/mesh-types';
+import { GET_PATH, POLICY_WATCH_PATH } from '@fusion/mesh-types';
 import {
   type CertifiedKey,
   generateKeyPair,
@@ -85,10 +86,10 @@ export function callOver(
   });
 }
 
-export interface TestWatch {
-  readonly updates: DestinationUpdate[];
+export interface TestWatch<T = DestinationUpdate> {
+  readonly updates: T[];
   /** Resolves with the first update (already received or not) at index >= `from` passing `accept`. */
-  next(accept?: (u: DestinationUpdate) => boolean, from?: number): Promise<DestinationUpdate>;
+  next(accept?: (u: T) => boolean, from?: number): Promise<T>;
   /** Resolves when the server ends the stream. */
   readonly ended: Promise<void>;
   readonly status: Promise<number>;
@@ -96,12 +97,29 @@ export interface TestWatch {
 }
 
 export function watchOver(session: http2.ClientHttp2Session, service: string): TestWatch {
+  return streamOver<DestinationUpdate>(session, GET_PATH, { service });
+}
+
+/** The caller's own policy Watch (the server takes the service from the certificate). */
+export function watchPolicyOver(
+  session: http2.ClientHttp2Session,
+  body: PolicyWatchRequest = {},
+): TestWatch<PolicyUpdate> {
+  return streamOver<PolicyUpdate>(session, POLICY_WATCH_PATH, body);
+}
+
+/** Any NDJSON stream of the destination API, read line by line. */
+export function streamOver<T>(
+  session: http2.ClientHttp2Session,
+  path: string,
+  body: unknown,
+): TestWatch<T> {
   const stream = session.request({
     ':method': 'POST',
-    ':path': GET_PATH,
+    ':path': path,
     'content-type': 'application/json',
   });
-  const updates: DestinationUpdate[] = [];
+  const updates: T[] = [];
   const waiting: (() => void)[] = [];
   let buffered = '';
   stream.setEncoding('utf8');
@@ -123,7 +141,7 @@ export function watchOver(session: http2.ClientHttp2Session, service: string): T
     stream.once('close', resolve);
   });
   stream.on('error', () => {});
-  stream.end(JSON.stringify({ service }));
+  stream.end(JSON.stringify(body));
   return {
     updates,
     status,

@@ -1,18 +1,21 @@
 /**
- * One open Get: the service's whole set as the first line, then a line after every change,
- * written in the registry's own call so a change reaches the socket at once. A watcher that
- * reads slower than changes come is not buffered without bound: while its stream is full only
- * the newest set is kept, and written when it drains — every line is a whole set, so skipping
- * the ones in between loses nothing.
+ * One open watch — a Get of a service's endpoints, or a Watch of a proxy's policy: the current
+ * value as the first line, then a line after every change, written in the call that made the
+ * change so it reaches the socket at once. A watcher that reads slower than changes come is not
+ * buffered without bound: while its stream is full only the newest line is kept, and written
+ * when it drains — every line is a whole value, so skipping the ones in between loses nothing.
  */
 import type { Http2ServerResponse } from 'node:http2';
-import { type DestinationUpdate, NDJSON_CONTENT_TYPE } from '@fusion/mesh-types';
+import { NDJSON_CONTENT_TYPE } from '@fusion/mesh-types';
 import type { EndpointRegistry } from './registry.ts';
 
-/** Every watcher of a service gets the same update object: serialise it once, not per stream. */
-const lines = new WeakMap<DestinationUpdate, string>();
+/** Calls `push` with the current value now, then after every change; returns unsubscribe. */
+export type Subscribe<T extends object> = (push: (update: T) => void) => () => void;
 
-function lineOf(update: DestinationUpdate): string {
+/** Every watcher of a value gets the same update object: serialise it once, not per stream. */
+const lines = new WeakMap<object, string>();
+
+function lineOf(update: object): string {
   let line = lines.get(update);
   if (line === undefined) {
     line = `${JSON.stringify(update)}\n`;
@@ -26,10 +29,20 @@ export interface WatchStream {
   end(): void;
 }
 
+/** The Get stream of `service`'s endpoint sets. */
 export function openWatchStream(
   registry: EndpointRegistry,
   service: string,
   res: Http2ServerResponse,
+  onPushed: () => void,
+  onClosed: (stream: WatchStream) => void,
+): WatchStream {
+  return openPushStream(res, (push) => registry.watch(service, push), onPushed, onClosed);
+}
+
+export function openPushStream<T extends object>(
+  res: Http2ServerResponse,
+  subscribe: Subscribe<T>,
   onPushed: () => void,
   onClosed: (stream: WatchStream) => void,
 ): WatchStream {
@@ -41,7 +54,7 @@ export function openWatchStream(
     onPushed();
     full = !res.write(line);
   };
-  const push = (update: DestinationUpdate) => {
+  const push = (update: T) => {
     if (closed) return;
     const line = lineOf(update);
     if (full) newest = line;
@@ -54,7 +67,7 @@ export function openWatchStream(
     newest = undefined;
     write(line);
   });
-  const unwatch = registry.watch(service, push);
+  const unwatch = subscribe(push);
   const stop = () => {
     if (closed) return false;
     closed = true;
