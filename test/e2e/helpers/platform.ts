@@ -63,7 +63,11 @@ export interface StatusJson {
  * port `portBase + 90`. Each service's sidecar adds its own ports at + 10000, + 20000 and
  * + 21000, so a base under 11700 keeps them all below Linux's ephemeral range (32768 and up).
  */
-export function preparePlatform(portBase: number): TestPlatform {
+export function preparePlatform(
+  portBase: number,
+  /** Changes the copied fusion.yaml before its ports are moved (e.g. more replicas). */
+  edit: (text: string) => string = (text) => text,
+): TestPlatform {
   const dir = mkdtempSync(join(tmpdir(), 'fusion-e2e-'));
   const configPath = join(dir, 'fusion.yaml');
   const ports: Record<string, number> = {};
@@ -76,7 +80,7 @@ export function preparePlatform(portBase: number): TestPlatform {
     '9990': portBase + 90,
   };
   let service = '';
-  const text = readFileSync(join(repoRoot, 'fusion.yaml'), 'utf8')
+  const text = edit(readFileSync(join(repoRoot, 'fusion.yaml'), 'utf8'))
     .split('\n')
     .map((line) => {
       const name = /^ {2}([a-z-]+):\s*$/.exec(line);

@@ -1,0 +1,70 @@
+/**
+ * A steady, bounded load for end-to-end tests: `rate` requests a second for `durationMs`, each
+ * sent at its scheduled time whatever the ones before it are doing (open loop), at most
+ * `maxInFlight` at once. It counts outcomes; the tests assert counts, never latencies.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface LoadOutcome {
+  readonly sent: number;
+  readonly ok: number;
+  /** One line per failed request: its status and l5d-proxy-error, or the error. */
+  readonly failures: readonly string[];
+}
+
+export interface LoadOptions {
+  readonly url: string;
+  readonly rate: number;
+  readonly durationMs: number;
+  readonly maxInFlight?: number;
+  /** Stops early when it resolves. */
+  readonly until?: Promise<unknown>;
+}
+
+export async function steadyLoad(options: LoadOptions): Promise<LoadOutcome> {
+  const { url, rate, durationMs, maxInFlight = 64 } = options;
+  const total = Math.round((rate * durationMs) / 1000);
+  let stopped = false;
+  void options.until?.then(() => {
+    stopped = true;
+  });
+  const failures: string[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let ok = 0;
+  let sent = 0;
+  const started = performance.now();
+  for (let i = 0; i < total && !stopped; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    sent++;
+    const request = fetch(url, { signal: AbortSignal.timeout(10_000) })
+      .then(async (response) => {
+        await response.arrayBuffer();
+        if (response.ok) ok++;
+        else
+          failures.push(`HTTP ${response.status} ${response.headers.get('l5d-proxy-error') ?? ''}`);
+      })
+      .catch((error: Error) => {
+        failures.push(
+          `${error.name}: ${error.message} ${String((error.cause as Error)?.message ?? '')}`,
+        );
+      })
+      .finally(() => inFlight.delete(request));
+    inFlight.add(request);
+  }
+  await Promise.all(inFlight);
+  return { sent, ok, failures };
+}
+
+/** Sums the samples of `metric` whose labels include every `label="value"` given. */
+export function sumSamples(text: string, metric: string, labels: readonly string[] = []): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${metric}{`) && !line.startsWith(`${metric} `)) continue;
+    if (!labels.every((label) => line.includes(label))) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
