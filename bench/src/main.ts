@@ -23,7 +23,7 @@ scenarios:
   pair         direct vs HAProxy pair vs fusion-proxy pair (mTLS, 1 KiB, 16 connections):
                latency at 500/1,000/2,000 rps, added latency, max throughput, proxy CPU and RSS
   transport    the hop between proxies alone: one HTTP/2 mTLS session vs 16 HTTP/1.1 mTLS
-               connections (undici Pool, https.Agent), 16 in flight and 1,000/2,000/4,000 rps
+               connections (undici Pool, https.Agent): 16 and 1 in flight, 1,000/2,000/4,000 rps
 
 options:
   --seconds N  seconds per measurement (default 5; pair 10)
