@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FusionConfig } from '@fusion/mesh-types';
 import type { Command } from 'commander';
+import { bundledProgram } from '../bundled-program.ts';
 import {
   ensurePki,
   type PkiFiles,
@@ -18,7 +19,6 @@ import {
   writeTokens,
 } from '../identity/index.ts';
 import { type Paths, programs, resolvePaths, tsxImport } from '../paths.ts';
-import { sidecarProgram } from '../sidecar-program.ts';
 import {
   buildPlan,
   type ComponentSpec,
@@ -80,8 +80,8 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
     nodePath: process.execPath,
     tsxImport,
     postgresEntry: programs.postgres,
-    controlPlaneEntry: programs.controlPlane,
-    proxyEntry: await sidecarProgram(),
+    controlPlaneEntry: await bundledProgram(programs.controlPlane, 'fusion-control-plane'),
+    proxyEntry: await bundledProgram(programs.proxy, 'fusion-proxy'),
     configPath: paths.configPath,
     pkiDir: pki.dir,
     trustAnchorsPem: readText(pki.anchors),

@@ -79,7 +79,7 @@ export interface PlanInputs {
   readonly tsxImport: string;
   /** Entry of the embedded PostgreSQL process. */
   readonly postgresEntry: string;
-  /** Entry of the control-plane program. */
+  /** Entry of the control-plane program: bundled `.js`/`.mjs`, or `.ts`. */
   readonly controlPlaneEntry: string;
   /** Entry of the sidecar proxy program (fusion-proxy): bundled `.js`/`.mjs`, or `.ts`. */
   readonly proxyEntry: string;
@@ -142,7 +142,7 @@ export function buildPlan(inputs: PlanInputs): Plan {
     name: 'control-plane',
     tier: 'control-plane',
     command: inputs.nodePath,
-    args: ['--import', inputs.tsxImport, inputs.controlPlaneEntry],
+    args: nodeArgs(inputs.controlPlaneEntry, inputs),
     env: {
       FUSION_CONFIG: inputs.configPath,
       FUSION_PKI_DIR: inputs.pkiDir,

@@ -14,6 +14,12 @@ export const APP_PORT_OFFSET = 10_000;
 export const OUTBOUND_PORT_OFFSET = 20_000;
 /** The sidecar's admin listener: port + 21000 (ai-kernel: 29001). */
 export const ADMIN_PORT_OFFSET = 21_000;
+/**
+ * Linkerd's 100 ms default assumes a pod to itself. Here twenty processes share the cores, and
+ * a sidecar whose event loop was held up that long would report a connect that had in fact
+ * succeeded as timed out. A dead app is refused at once anyway; only a hung one waits this long.
+ */
+const APP_CONNECT_TIMEOUT = '1s';
 /** How long a stopping sidecar lets in-flight requests finish (the supervisor kills at 15 s). */
 const SHUTDOWN_GRACE = '10s';
 
@@ -127,6 +133,7 @@ export function sidecarEnv(
     LINKERD2_PROXY_DESTINATION_SVC_NAME: destination.name,
     LINKERD2_PROXY_INBOUND_DEFAULT_POLICY: mesh.defaultInboundPolicy,
     LINKERD2_PROXY_SHUTDOWN_GRACE_PERIOD: SHUTDOWN_GRACE,
+    LINKERD2_PROXY_INBOUND_CONNECT_TIMEOUT: APP_CONNECT_TIMEOUT,
     FUSION_PROXY_SERVICE: service.name,
     FUSION_PROXY_INSTANCE: instance,
     FUSION_PROXY_APP_ADDR: formatAddress(layout.app),
