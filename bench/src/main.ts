@@ -10,7 +10,8 @@ import { markdown, saveResults } from './report.ts';
 import { runDestinationFanout } from './scenarios/destination-fanout.ts';
 import { runIdentity } from './scenarios/identity.ts';
 import { runPair } from './scenarios/pair.ts';
-import { pairFigures, pairTables } from './scenarios/pair-tables.ts';
+import { pairFigures } from './scenarios/pair-figures.ts';
+import { pairTables } from './scenarios/pair-tables.ts';
 import { runTransport, transportFigures, transportTables } from './scenarios/transport.ts';
 
 const USAGE = `usage: npm run bench -- <scenario> [options]

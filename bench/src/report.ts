@@ -1,5 +1,6 @@
 /** Writes a run's figures as JSON and Markdown under bench/results/, and prints the tables. */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { RunFacts } from './machine.ts';
 
@@ -49,4 +50,13 @@ export function saveResults(
   );
   writeFileSync(`${base}.md`, markdown(facts, tables));
   return base;
+}
+
+/** The shared machine's business during the run, as the 1-minute load average. */
+export function loadNote(loads: readonly number[]): string {
+  if (loads.length === 0) return 'load average: not measured';
+  const lo = Math.min(...loads).toFixed(1);
+  const hi = Math.max(...loads).toFixed(1);
+  const cores = cpus().length;
+  return `1-minute load average during the measurements: ${lo}–${hi} on ${cores} cores (above ${cores}, processes were waiting for a core: this machine is shared).`;
 }

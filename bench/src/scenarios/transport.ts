@@ -22,7 +22,7 @@ import {
   summarizeLoad,
 } from '../load/index.ts';
 import { cpuSeconds, memory } from '../proc.ts';
-import type { Table } from '../report.ts';
+import { loadNote, type Table } from '../report.ts';
 import type {
   ClientMessage,
   ClientReply,
@@ -30,7 +30,6 @@ import type {
   ServerReady,
   TransportMode,
 } from '../transport/messages.ts';
-import { loadNote } from './pair-tables.ts';
 
 export interface TransportOptions {
   readonly seconds: number;
