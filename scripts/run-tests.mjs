@@ -3,7 +3,7 @@
 // Node 20 does not expand globs given to --test, so the files are found here.
 //
 //   node scripts/run-tests.mjs            unit tests, then end-to-end tests
-//   node scripts/run-tests.mjs --unit     unit tests only (packages/, services/)
+//   node scripts/run-tests.mjs --unit     unit tests only (packages/, services/, bench/src/)
 //   node scripts/run-tests.mjs --e2e      end-to-end tests only (test/e2e/)
 //   node scripts/run-tests.mjs FILE...    just these files
 import { spawnSync } from 'node:child_process';
@@ -50,6 +50,7 @@ if (files.length > 0) {
     status ||= run('unit', [
       ...findTests(join(root, 'packages')),
       ...findTests(join(root, 'services')),
+      ...findTests(join(root, 'bench/src')),
     ]);
   }
   if (wantE2e) {
