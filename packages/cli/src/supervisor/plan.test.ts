@@ -63,7 +63,12 @@ describe('buildPlan on the real fusion.yaml', () => {
       admin: '127.0.0.1:29001',
       app: '127.0.0.1:18001',
     });
-    assert.deepEqual(kernel.args, ['--import', 'file:///tsx/index.mjs', '/repo/proxy/main.ts']);
+    assert.deepEqual(kernel.args, [
+      '--max-semi-space-size=4',
+      '--import',
+      'file:///tsx/index.mjs',
+      '/repo/proxy/main.ts',
+    ]);
     assert.equal(
       kernel.readiness.kind === 'http' && kernel.readiness.url,
       'http://127.0.0.1:29001/ready',
@@ -255,7 +260,11 @@ services:
   test('a bundled sidecar runs on node alone, with source maps', () => {
     const plan = buildPlan({ ...inputs(config(realFile)), proxyEntry: '/cache/fusion-proxy.mjs' });
     const sidecar = plan.components.find((c) => c.name === 'vision-proxy')!;
-    assert.deepEqual(sidecar.args, ['--enable-source-maps', '/cache/fusion-proxy.mjs']);
+    assert.deepEqual(sidecar.args, [
+      '--max-semi-space-size=4',
+      '--enable-source-maps',
+      '/cache/fusion-proxy.mjs',
+    ]);
   });
 
   test('grpc and http2 apps are spoken to as h2c by their sidecar', () => {
