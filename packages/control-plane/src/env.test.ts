@@ -31,6 +31,7 @@ describe('control-plane environment', () => {
         identityListen: { host: '127.0.0.1', port: 8080 },
         destinationListen: { host: '127.0.0.1', port: 8086 },
         adminListen: { host: '127.0.0.1', port: 9990 },
+        apiListen: { host: '127.0.0.1', port: 8084 },
         logLevel: undefined,
       },
     );
@@ -43,11 +44,13 @@ describe('control-plane environment', () => {
       FUSION_IDENTITY_LISTEN_ADDR: '[::1]:0',
       FUSION_DESTINATION_LISTEN_ADDR: '127.0.0.2:18086',
       FUSION_CONTROL_PLANE_ADMIN_ADDR: '0.0.0.0:9991',
+      FUSION_API_LISTEN_ADDR: '127.0.0.1:0',
       LOG_LEVEL: 'debug',
     });
     assert.deepEqual(env.identityListen, { host: '::1', port: 0 });
     assert.deepEqual(env.destinationListen, { host: '127.0.0.2', port: 18086 });
     assert.deepEqual(env.adminListen, { host: '0.0.0.0', port: 9991 });
+    assert.deepEqual(env.apiListen, { host: '127.0.0.1', port: 0 });
     assert.equal(env.logLevel, 'debug');
   });
 
@@ -75,6 +78,11 @@ describe('control-plane environment', () => {
         { ...base, FUSION_CONTROL_PLANE_ADMIN_ADDR: 'localhost:70000' },
         'FUSION_CONTROL_PLANE_ADMIN_ADDR',
         /"localhost:70000" is not host:port/,
+      ],
+      [
+        { ...base, FUSION_API_LISTEN_ADDR: ':8084' },
+        'FUSION_API_LISTEN_ADDR',
+        /FUSION_API_LISTEN_ADDR=":8084" is not host:port/,
       ],
       [{ ...base, LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /"loud" is not one of trace, debug/],
     ];

@@ -22,6 +22,8 @@ export interface ControlPlaneEnv {
   readonly destinationListen: ListenAddress;
   /** FUSION_CONTROL_PLANE_ADMIN_ADDR (default 127.0.0.1:9990). */
   readonly adminListen: ListenAddress;
+  /** FUSION_API_LISTEN_ADDR (default 127.0.0.1:8084): the public API, plain HTTP. */
+  readonly apiListen: ListenAddress;
   /** LOG_LEVEL; when unset, fusion.yaml's logging.level applies. */
   readonly logLevel: LogLevel | undefined;
 }
@@ -60,6 +62,7 @@ export function readControlPlaneEnv(env: Env = process.env): ControlPlaneEnv {
     identityListen: listenAddress(env, 'FUSION_IDENTITY_LISTEN_ADDR', '127.0.0.1:8080'),
     destinationListen: listenAddress(env, 'FUSION_DESTINATION_LISTEN_ADDR', '127.0.0.1:8086'),
     adminListen: listenAddress(env, 'FUSION_CONTROL_PLANE_ADMIN_ADDR', '127.0.0.1:9990'),
+    apiListen: listenAddress(env, 'FUSION_API_LISTEN_ADDR', '127.0.0.1:8084'),
     logLevel: level ? (level as LogLevel) : undefined,
   };
 }

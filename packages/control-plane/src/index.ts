@@ -1,21 +1,35 @@
 /**
  * @fusion/control-plane: the mesh's control plane. The identity service (the CA), the
- * destination service (discovery) and the admin listener; the public API joins beside them.
+ * destination service (discovery and policy), the config source that follows fusion.yaml, the
+ * public API, and the admin listener.
  */
 export type { AdminServer, AdminServerOptions } from './admin/index.ts';
 export { createAdminServer } from './admin/index.ts';
+export type { ApiComponent, ApiOptions, IdentitiesSource } from './api/index.ts';
+export { startApi } from './api/index.ts';
 export type { Component, Readiness } from './component.ts';
 export { overallReadiness } from './component.ts';
+export type {
+  ConfigRefusal,
+  ConfigSnapshot,
+  ConfigSourceOptions,
+  ConfigVersion,
+  Reload,
+} from './config/index.ts';
+export { ConfigSource } from './config/index.ts';
 export type {
   DestinationComponent,
   DestinationOptions,
   EndpointRegistryOptions,
+  HeldEndpoint,
+  PolicyFeed,
 } from './destination/index.ts';
 export {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_TTL_MS,
   DestinationRefusal,
   EndpointRegistry,
+  NO_POLICIES,
   startDestination,
 } from './destination/index.ts';
 export type { ControlPlaneEnv, ListenAddress } from './env.ts';

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createTestPki, type TestPki } from './identity/testing.ts';
+import type { ApiConfig } from '@fusion/mesh-types';
+import { createTestPki, type TestPki, writeAtomically } from './identity/testing.ts';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -81,6 +82,7 @@ describe('control-plane main', () => {
       FUSION_IDENTITY_LISTEN_ADDR: '127.0.0.1:0',
       FUSION_DESTINATION_LISTEN_ADDR: '127.0.0.1:0',
       FUSION_CONTROL_PLANE_ADMIN_ADDR: '127.0.0.1:0',
+      FUSION_API_LISTEN_ADDR: '127.0.0.1:0',
     });
     const listening = await program.line((l) => l.msg === 'admin listening');
     const admin = `http://${listening.address}`;
@@ -108,6 +110,60 @@ describe('control-plane main', () => {
     assert.ok(program.lines.some((l) => l.msg === 'stopped'));
   });
 
+  it('follows fusion.yaml: a valid edit is the next generation on the public API, a broken one is refused and logged', async (t) => {
+    const file = join(pki.dir, 'live.yaml');
+    await writeFile(file, CONFIG);
+    const program = run({
+      FUSION_CONFIG: file,
+      FUSION_PKI_DIR: pki.dir,
+      FUSION_IDENTITY_LISTEN_ADDR: '127.0.0.1:0',
+      FUSION_DESTINATION_LISTEN_ADDR: '127.0.0.1:0',
+      FUSION_CONTROL_PLANE_ADMIN_ADDR: '127.0.0.1:0',
+      FUSION_API_LISTEN_ADDR: '127.0.0.1:0',
+    });
+    // A failed assertion must not leave the program running (and the test runner waiting).
+    t.after(() => {
+      if (program.child.exitCode === null) program.child.kill('SIGKILL');
+    });
+    const api = `http://${(await program.line((l) => l.msg === 'public API listening')).address}`;
+    await program.line((l) => l.msg === 'control plane started');
+    const first = (await (await fetch(`${api}/api/v1/config`)).json()) as ApiConfig;
+    assert.equal(first.generation, 1);
+    assert.equal(first.file, file);
+
+    await writeAtomically(
+      file,
+      CONFIG.replace(
+        'command: node -e 1',
+        'command: node -e 1\n  billing: { port: 18002, command: x }',
+      ),
+    );
+    const applied = await program.line((l) => l.msg === 'config applied');
+    assert.equal(applied.generation, 2);
+    assert.deepEqual(applied.restart_required, ['services.billing (added)']);
+    const second = (await (await fetch(`${api}/api/v1/config`)).json()) as ApiConfig;
+    assert.equal(second.generation, 2);
+    assert.notEqual(second.version, first.version);
+
+    await writeAtomically(file, CONFIG.replace('port: 18001', 'port: high'));
+    const refused = await program.line((l) => String(l.msg).startsWith('config refused'));
+    assert.equal(refused.level, 'error');
+    assert.match(String((refused.errors as string[])[0]), /live\.yaml:9:11: /);
+    const third = (await (await fetch(`${api}/api/v1/config`)).json()) as ApiConfig;
+    assert.equal(third.generation, 2, 'the last good config stays in force');
+    assert.equal(third.lastError?.errors[0]?.line, 9);
+    const metrics = await (
+      await fetch(
+        `http://${(await program.line((l) => l.msg === 'admin listening')).address}/metrics`,
+      )
+    ).text();
+    assert.match(metrics, /^control_plane_config_refused 1$/m);
+    assert.match(metrics, /^control_plane_config_reloads_total\{result="applied"\} 1$/m);
+
+    program.child.kill('SIGTERM');
+    assert.equal(await program.exit, 0);
+  });
+
   it('exits 1 with one fatal line naming a missing FUSION_PKI_DIR', async () => {
     const program = run({ FUSION_CONFIG: configPath });
     assert.equal(await program.exit, 1);
@@ -127,6 +183,7 @@ describe('control-plane main', () => {
       FUSION_IDENTITY_LISTEN_ADDR: '127.0.0.1:0',
       FUSION_DESTINATION_LISTEN_ADDR: `127.0.0.1:${(busy.address() as AddressInfo).port}`,
       FUSION_CONTROL_PLANE_ADMIN_ADDR: '127.0.0.1:0',
+      FUSION_API_LISTEN_ADDR: '127.0.0.1:0',
     });
     const code = await program.exit;
     busy.close();
@@ -146,6 +203,7 @@ describe('control-plane main', () => {
       FUSION_IDENTITY_LISTEN_ADDR: '127.0.0.1:0',
       FUSION_DESTINATION_LISTEN_ADDR: '127.0.0.1:0',
       FUSION_CONTROL_PLANE_ADMIN_ADDR: '127.0.0.1:0',
+      FUSION_API_LISTEN_ADDR: '127.0.0.1:0',
     });
     const code = await program.exit;
     await broken.remove();

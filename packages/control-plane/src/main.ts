@@ -1,12 +1,12 @@
 /**
- * The control-plane program: reads its environment and fusion.yaml, opens the admin listener
- * first (so the supervisor sees "starting" rather than a refused connection), then starts each
- * component in order: identity, then destination (whose certificate identity's issuer signs);
- * the public API joins the `components` list below.
+ * The control-plane program: reads its environment and fusion.yaml (and follows the file from
+ * then on: a valid change is pushed to proxies as policy, an invalid one refused), opens the
+ * admin listener first (so the supervisor sees "starting" rather than a refused connection),
+ * then starts each component in order: identity, then destination (whose certificate
+ * identity's issuer signs), then the public API (which reads both).
  * Any start failure is one fatal JSON line and exit 1; SIGTERM/SIGINT close everything, exit 0.
  */
-import { loadConfigOrThrow } from '@fusion/config';
-import type { FusionConfig } from '@fusion/mesh-types';
+import { formatDiagnostic } from '@fusion/mesh-types';
 import {
   createLogger,
   type Logger,
@@ -15,8 +15,10 @@ import {
   registerProcessMetrics,
 } from '@fusion/telemetry';
 import { createAdminServer } from './admin/index.ts';
+import { startApi } from './api/index.ts';
 import { type Component, overallReadiness } from './component.ts';
-import { startDestination } from './destination/index.ts';
+import { ConfigSource, registerConfigMetrics } from './config/index.ts';
+import { type DestinationComponent, startDestination } from './destination/index.ts';
 import { type ControlPlaneEnv, EnvError, readControlPlaneEnv } from './env.ts';
 import { type IdentityComponent, startIdentity } from './identity/index.ts';
 
@@ -26,15 +28,20 @@ const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 const boot = createLogger({ service: SERVICE, component: 'main' });
 const env = readEnvOrExit();
-const config = readConfigOrExit(env.configPath);
+const source = openConfigOrExit(env.configPath);
+/** The config read at start: ports, identity settings and log level are taken from it once. */
+const config = source.current().config;
 const level: LogLevel = env.logLevel ?? config.logging.level;
 const logger = (component: string): Logger => createLogger({ service: SERVICE, component, level });
 const log = logger('main');
+source.follow(logger('config'));
 
 const registry = new Registry();
 registerProcessMetrics(registry);
+registerConfigMetrics(registry, source);
 const running: Component[] = [];
 let identity: IdentityComponent | undefined;
+let destination: DestinationComponent | undefined;
 const components: ReadonlyArray<{ name: string; start: () => Promise<Component> }> = [
   {
     name: 'identity',
@@ -53,8 +60,8 @@ const components: ReadonlyArray<{ name: string; start: () => Promise<Component> 
   },
   {
     name: 'destination',
-    start: () =>
-      startDestination({
+    start: async () => {
+      destination = await startDestination({
         // Started after identity, so its issuer store is there to sign with.
         issuers: identity!.issuers,
         ...env.destinationListen,
@@ -62,9 +69,35 @@ const components: ReadonlyArray<{ name: string; start: () => Promise<Component> 
         lifetimeMs: config.mesh.certificateLifetimeMs,
         clockSkewMs: config.mesh.clockSkewAllowanceMs,
         knownServices: Object.keys(config.services),
+        policies: source,
         registry,
         logger: logger('destination'),
-      }),
+      });
+      return destination;
+    },
+  },
+  {
+    name: 'api',
+    start: () => {
+      // Last: it reads the other two and serves nobody who could not wait for it.
+      const endpoints = destination!.endpoints;
+      return startApi({
+        ...env.apiListen,
+        config: source,
+        endpoints,
+        identities: {
+          trustDomain: config.mesh.trustDomain,
+          issuer: () => identity!.issuers.current(),
+          registry,
+          controlPlane: {
+            identity: identity!.serverIdentity.name,
+            destination: destination!.serverIdentity.name,
+          },
+          held: () => endpoints.held(),
+        },
+        logger: logger('api'),
+      });
+    },
   },
 ];
 let starting = components.map((c) => c.name);
@@ -95,11 +128,12 @@ function readEnvOrExit(): ControlPlaneEnv {
   }
 }
 
-function readConfigOrExit(path: string): FusionConfig {
+function openConfigOrExit(path: string): ConfigSource {
   try {
-    const { config, warnings } = loadConfigOrThrow(path);
-    for (const warning of warnings) boot.warn({ file: path }, warning.message);
-    return config;
+    const opened = ConfigSource.open({ file: path });
+    for (const warning of opened.current().warnings)
+      boot.warn({ file: path }, formatDiagnostic(warning));
+    return opened;
   } catch (error) {
     // ConfigError's message is already `file:line:col: reason`, one per problem.
     boot.fatal({ file: path }, (error as Error).message);
@@ -128,7 +162,10 @@ function installShutdown(): void {
     deadline.unref();
     // Components stop first so /ready turns 503 while they drain; the admin listener goes last.
     Promise.all(running.map((c) => c.close()))
-      .then(() => admin.close())
+      .then(() => {
+        source.close();
+        return admin.close();
+      })
       .then(
         () => {
           log.info('stopped');

@@ -143,7 +143,7 @@ export interface ApiIdentities {
   }[];
 }
 
-export type ApiErrorCode = 'not-found' | 'method-not-allowed';
+export type ApiErrorCode = 'not-found' | 'method-not-allowed' | 'internal';
 
 export interface ApiErrorBody {
   readonly error: { readonly code: ApiErrorCode; readonly message: string };

@@ -3,11 +3,14 @@ export type { CallerSocket } from './caller.ts';
 export { callerOf } from './caller.ts';
 export type { DestinationMetrics } from './metrics.ts';
 export { createDestinationMetrics } from './metrics.ts';
+export type { PolicyFeed } from './policy-watch.ts';
+export { NO_POLICIES, policyUpdateOf, watchPolicy } from './policy-watch.ts';
 export { DestinationRefusal, REGISTRATION_REFUSAL_CODES } from './refusal.ts';
 export type {
   Change,
   ChangeListener,
   EndpointRegistryOptions,
+  HeldEndpoint,
   Lease,
   Registration,
   WatchListener,

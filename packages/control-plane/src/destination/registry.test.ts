@@ -204,4 +204,22 @@ describe('EndpointRegistry', () => {
     watcher.unwatch();
     assert.deepEqual(registry.counts(), []);
   });
+  it('lists every endpoint held with when it registered, last renewed and expires', () => {
+    const { registry, advance } = registryAt();
+    const lease = registry.register(kernelAt(1));
+    advance(2_000);
+    registry.heartbeat(lease.id, KERNEL);
+    advance(500);
+    registry.register(kernelAt(2));
+    assert.deepEqual(
+      registry
+        .held()
+        .map((h) => [h.service, h.endpoint.address, h.registeredAt, h.renewedAt, h.expiresAt]),
+      [
+        ['ai-kernel', '127.0.0.1:1', 1_000_000, 1_002_000, 1_012_000],
+        ['ai-kernel', '127.0.0.1:2', 1_002_500, 1_002_500, 1_012_500],
+      ],
+    );
+    assert.equal(registry.heartbeatMs, 3_000);
+  });
 });

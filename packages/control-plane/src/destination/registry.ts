@@ -46,6 +46,15 @@ export interface Lease {
 
 export type WatchListener = (update: DestinationUpdate) => void;
 
+/** An endpoint with its lease's times (ms, the registry's clock), for the public API. */
+export interface HeldEndpoint {
+  readonly service: string;
+  readonly endpoint: DestinationEndpoint;
+  readonly registeredAt: number;
+  readonly renewedAt: number;
+  readonly expiresAt: number;
+}
+
 /** Why an endpoint left (or joined) a set: the log line and the metric say which. */
 export type Change = 'registered' | 'replaced' | 'deregistered' | 'expired';
 export type ChangeListener = (
@@ -59,6 +68,8 @@ interface Held {
   readonly caller: string;
   readonly service: string;
   readonly endpoint: DestinationEndpoint;
+  readonly registeredAt: number;
+  renewedAt: number;
   expiresAt: number;
 }
 
@@ -105,12 +116,15 @@ export class EndpointRegistry {
     const set = this.#set(service);
     const previous = set.byAddress.get(endpoint.address);
     if (previous) this.#leases.delete(previous.leaseId);
+    const now = this.#now();
     const held: Held = {
       leaseId: randomUUID(),
       caller: caller.name,
       service,
       endpoint,
-      expiresAt: this.#now() + this.#options.ttlMs,
+      registeredAt: now,
+      renewedAt: now,
+      expiresAt: now + this.#options.ttlMs,
     };
     set.byAddress.set(endpoint.address, held);
     this.#leases.set(held.leaseId, held);
@@ -124,7 +138,8 @@ export class EndpointRegistry {
   /** Renews a lease; `lease-unknown` tells the proxy to register again. */
   heartbeat(leaseId: string, caller: WorkloadIdentity): Lease {
     const held = this.#owned(leaseId, caller);
-    held.expiresAt = this.#now() + this.#options.ttlMs;
+    held.renewedAt = this.#now();
+    held.expiresAt = held.renewedAt + this.#options.ttlMs;
     return this.#leaseOf(held);
   }
 
@@ -191,6 +206,23 @@ export class EndpointRegistry {
       endpoints: set.byAddress.size,
       watchers: set.watchers.size,
     }));
+  }
+
+  /** Every endpoint held now, by service in registration order, with its lease's times. */
+  held(): HeldEndpoint[] {
+    const out: HeldEndpoint[] = [];
+    for (const [service, set] of this.#services) {
+      for (const held of set.byAddress.values()) {
+        const { endpoint, registeredAt, renewedAt, expiresAt } = held;
+        out.push({ service, endpoint, registeredAt, renewedAt, expiresAt });
+      }
+    }
+    return out;
+  }
+
+  /** The heartbeat period proxies are asked for; a longer silence means one was missed. */
+  get heartbeatMs(): number {
+    return this.#options.heartbeatMs;
   }
 
   get complete(): boolean {

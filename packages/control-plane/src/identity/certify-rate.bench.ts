@@ -36,6 +36,7 @@ const server = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     FUSION_IDENTITY_LISTEN_ADDR: '127.0.0.1:0',
     FUSION_DESTINATION_LISTEN_ADDR: '127.0.0.1:0',
     FUSION_CONTROL_PLANE_ADMIN_ADDR: '127.0.0.1:0',
+    FUSION_API_LISTEN_ADDR: '127.0.0.1:0',
     LOG_LEVEL: 'info',
   },
   stdio: ['ignore', 'pipe', 'inherit'],
