@@ -89,19 +89,42 @@ export const HOP_BY_HOP = new Set([
 export function forwardableHeaders(
   headers: Readonly<Record<string, string | string[] | undefined>>,
 ): HeaderMap {
-  const named = new Set(
-    String(headers.connection ?? '')
-      .split(',')
-      .map((h) => h.trim().toLowerCase())
-      .filter(Boolean),
-  );
+  // Per request, on both sides: a for-in copy, and a Set only when `Connection` names headers
+  // beyond the usual `keep-alive` / `close` (it hardly ever does).
+  const named = connectionNamed(headers.connection);
   const result: HeaderMap = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || name.startsWith(':') || HOP_BY_HOP.has(name) || named.has(name))
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || name.charCodeAt(0) === 58 /* ':' */ || HOP_BY_HOP.has(name))
       continue;
+    if (named?.has(name)) continue;
     result[name] = value;
   }
   if (headers.te === 'trailers') result.te = 'trailers';
+  return result;
+}
+
+function connectionNamed(connection: string | string[] | undefined): Set<string> | undefined {
+  if (connection === undefined) return undefined;
+  const text = String(connection).toLowerCase();
+  if (text === 'keep-alive' || text === 'close') return undefined;
+  const named = new Set<string>();
+  for (const part of text.split(',')) {
+    const name = part.trim();
+    if (name) named.add(name);
+  }
+  return named;
+}
+
+/**
+ * `headers` without `name`: a for-in copy, which V8 runs much faster than an object rest with a
+ * computed key (`const { [name]: _, ...rest } = headers`).
+ */
+export function withoutHeader(headers: HeaderMap, name: string): HeaderMap {
+  const result: HeaderMap = {};
+  for (const key in headers) {
+    if (key !== name) result[key] = headers[key] as string | string[];
+  }
   return result;
 }
 

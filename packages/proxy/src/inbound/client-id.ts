@@ -3,7 +3,7 @@
  * `l5d-client-id` header. Apps trust that header, so whatever a caller sent under that name is
  * removed first; only the mTLS handshake may speak for a caller.
  */
-import type { HttpHandler, ProxyRequest } from '../http/message.ts';
+import { type HttpHandler, type ProxyRequest, withoutHeader } from '../http/message.ts';
 import type { Layer } from '../stack/stack.ts';
 
 /** Linkerd's header for the caller's mesh identity, as the app sees it. */
@@ -18,7 +18,7 @@ export function withClientId(request: ProxyRequest): ProxyRequest {
   const clientId = request.ctx.clientId;
   // The common mesh case (header absent, identity known) still copies: headers are readonly.
   if (clientId === undefined && !(CLIENT_ID_HEADER in request.headers)) return request;
-  const { [CLIENT_ID_HEADER]: _untrusted, ...headers } = request.headers;
+  const headers = withoutHeader(request.headers, CLIENT_ID_HEADER);
   if (clientId !== undefined) headers[CLIENT_ID_HEADER] = clientId;
   return { ...request, headers };
 }

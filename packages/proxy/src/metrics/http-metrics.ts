@@ -84,36 +84,74 @@ function buildFactory(registry: Registry): LayerFactory {
       t.noTlsReason ?? '',
       t.dstService ?? '',
     ] as const;
+  type Target = ReturnType<typeof targetValues>;
+  type CounterChild = ReturnType<typeof requests.labels>;
+  type HistogramChild = ReturnType<typeof latency.labels>;
+  /**
+   * The series of one label set, found once: label objects are shared per caller (inbound) and
+   * per endpoint and authority (outbound), so a request walks no label tree and builds no array.
+   */
+  interface Series {
+    readonly target: Target;
+    readonly requests: CounterChild;
+    readonly latency: Map<number, HistogramChild>;
+    readonly responses: Map<string, CounterChild>;
+  }
+  const seriesOf = new WeakMap<TargetLabels, Series>();
+  const series = (labels: TargetLabels): Series => {
+    let found = seriesOf.get(labels);
+    if (!found) {
+      const target = targetValues(labels);
+      found = {
+        target,
+        requests: requests.labels(...target),
+        latency: new Map(),
+        responses: new Map(),
+      };
+      seriesOf.set(labels, found);
+    }
+    return found;
+  };
+  const latencyOf = (s: Series, status: number): HistogramChild => {
+    let child = s.latency.get(status);
+    if (!child) {
+      child = latency.labels(...s.target, String(status));
+      s.latency.set(status, child);
+    }
+    return child;
+  };
+  const record = (s: Series, outcome: Outcome) => {
+    const status = outcome.status === undefined ? '' : String(outcome.status);
+    const grpc = outcome.grpcStatus === undefined ? '' : String(outcome.grpcStatus);
+    const error = outcome.error ?? '';
+    const key = `${status} ${outcome.classification} ${grpc} ${error}`;
+    let child = s.responses.get(key);
+    if (!child) {
+      child = responses.labels(...s.target, status, outcome.classification, grpc, error);
+      s.responses.set(key, child);
+    }
+    child.inc();
+  };
 
   /** Records every request through the layer; `labels` is decided per request (the peer). */
   return (labelsOf: (request: ProxyRequest) => TargetLabels): Layer<HttpHandler> =>
     (inner) =>
     async (request) => {
-      const target = targetValues(labelsOf(request));
-      requests.labels(...target).inc();
-      const record = (outcome: Outcome) =>
-        responses
-          .labels(
-            ...target,
-            outcome.status === undefined ? '' : String(outcome.status),
-            outcome.classification,
-            outcome.grpcStatus === undefined ? '' : String(outcome.grpcStatus),
-            outcome.error ?? '',
-          )
-          .inc();
+      const target = series(labelsOf(request));
+      target.requests.inc();
       let response: Awaited<ReturnType<HttpHandler>>;
       try {
         response = await inner(request);
       } catch (error) {
-        record(classifyError(asProxyError(error).code));
+        record(target, classifyError(asProxyError(error).code));
         throw error;
       }
       const elapsedMs = Number(process.hrtime.bigint() - request.ctx.startedAt) / 1e6;
-      latency.labels(...target, String(response.status)).observe(elapsedMs);
+      latencyOf(target, response.status).observe(elapsedMs);
       // Classified when the stream ends: gRPC's verdict is in the trailers.
       void response.trailers.then(
-        (trailers) => record(classifyResponse(response.status, response.headers, trailers)),
-        () => record(classifyError('RESET')),
+        (trailers) => record(target, classifyResponse(response.status, response.headers, trailers)),
+        () => record(target, classifyError('RESET')),
       );
       return response;
     };

@@ -16,6 +16,9 @@ import { type Backoff, SessionPool } from './session-pool.ts';
 
 export type HttpMetrics = ReturnType<typeof createHttpMetrics>;
 
+/** Label objects remembered per endpoint; past this, an authority's labels are built per request. */
+const MAX_AUTHORITY_LABELS = 64;
+
 export interface EndpointConnectOptions {
   readonly identity: IdentityClient;
   readonly connectTimeoutMs: number;
@@ -82,14 +85,15 @@ export function recordEndpointMetrics(httpMetrics: HttpMetrics): Layer<NewEndpoi
             serverId: target.identity,
             dstService: target.service,
           };
-    // Apps call a service by one or two authorities; remembering the last label set means
-    // the steady state allocates nothing per request.
-    let lastAuthority: string | undefined;
-    let labels = fixed;
+    // Apps call a service by one or two authorities: one label object per authority (up to a
+    // bound), so the steady state allocates nothing per request and the metrics layer finds its
+    // series by the object, even when an app alternates between spellings.
+    const byAuthority = new Map<string, TargetLabels>();
     const labelsOf = (request: ProxyRequest): TargetLabels => {
-      if (request.authority !== lastAuthority) {
-        lastAuthority = request.authority;
-        labels = { ...fixed, authority: lastAuthority };
+      let labels = byAuthority.get(request.authority);
+      if (!labels) {
+        labels = { ...fixed, authority: request.authority };
+        if (byAuthority.size < MAX_AUTHORITY_LABELS) byAuthority.set(request.authority, labels);
       }
       return labels;
     };
