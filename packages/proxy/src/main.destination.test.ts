@@ -1,8 +1,8 @@
 /**
  * The fusion-proxy program with the destination service, as `fusion up` starts a sidecar:
  * not ready until its inbound endpoint is registered (it waits out a control plane that is not
- * there yet), discovers its endpoints from it, shows them in /config, and deregisters on SIGTERM
- * before it stops.
+ * there yet), discovers its endpoints from it, shows them and its policy in /config, and
+ * deregisters on SIGTERM before it stops.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -12,6 +12,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { ServicePolicy } from '@fusion/mesh-types';
 import { until } from '../../identity-client/src/testing/index.ts';
 import { startTestMesh } from './testing/mesh.ts';
 
@@ -45,7 +46,23 @@ function get(
 }
 
 test('fusion-proxy registers with the destination service before it is ready, and deregisters on SIGTERM', async () => {
-  const mesh = await startTestMesh({ destination: { rebuildMs: 0 } });
+  // A control plane holding a policy for ai-kernel: the proxy shows it in /config, unenforced.
+  const policy = {
+    service: 'ai-kernel',
+    version: 'sha256:0123456789abcdef',
+    inbound: {},
+    outbound: {},
+  };
+  const mesh = await startTestMesh({
+    destination: {
+      rebuildMs: 0,
+      policies: {
+        policy: (service) =>
+          service === 'ai-kernel' ? (policy as unknown as ServicePolicy) : undefined,
+        onChange: () => () => {},
+      },
+    },
+  });
   const destination = mesh.destination!;
   const app = http.createServer((req, res) => res.end(`app saw ${req.headers['l5d-client-id']}`));
   app.listen(0, '127.0.0.1');
@@ -105,6 +122,7 @@ test('fusion-proxy registers with the destination service before it is ready, an
       body: `app saw ${identity.LINKERD2_PROXY_IDENTITY_LOCAL_NAME}`,
     });
     const config = (await (await fetch(`http://127.0.0.1:${admin}/config`)).json()) as {
+      policy: { exists: boolean; version: string; receivedAt: string; policy: unknown };
       outbound: {
         endpointsSource: string;
         endpoints: Record<string, { address: string; instance: string }[]>;
@@ -123,6 +141,12 @@ test('fusion-proxy registers with the destination service before it is ready, an
     assert.equal(config.outbound.destination.connection.connected, true);
     assert.equal(config.outbound.destination.registration.registrations, 1);
     assert.equal(config.outbound.destination.services['ai-kernel']?.complete, true);
+    assert.deepEqual(
+      [config.policy.exists, config.policy.version, config.policy.policy],
+      [true, policy.version, policy],
+    );
+    assert.ok(Date.parse(config.policy.receivedAt) > 0);
+    assert.equal(lines.find((l) => l.msg === 'policy received')?.version, policy.version);
 
     child.kill('SIGTERM');
     const [code] = await exited;

@@ -103,6 +103,8 @@ async function startDataPlane(): Promise<void> {
       serverName: env.destinationName,
       credentials: () => identity.credentials(),
       logger: logger.component('destination'),
+      // Held for /config and the layers to come; readiness does not wait for it.
+      service: env.service,
     });
     discovery = destination.discovery;
   } else {
@@ -209,6 +211,8 @@ function currentConfig(): unknown {
   const credentials = identity.credentials();
   return {
     service: env.service,
+    // The policy last received from the destination service; not enforced yet.
+    policy: destination?.policy?.state() ?? null,
     identity: {
       name: identity.identity,
       serial: credentials?.serial ?? null,

@@ -1,6 +1,7 @@
 /**
  * The proxy's client of the destination service, assembled: one connection, discovery over it,
- * and (once the inbound listener is up) the registrar. main builds it when
+ * the watch of this proxy's own policy, and (once the inbound listener is up) the registrar.
+ * main builds it when
  * LINKERD2_PROXY_DESTINATION_SVC_ADDR is set and needs nothing else from this folder.
  */
 import type { Credentials } from '@fusion/identity-client';
@@ -9,6 +10,7 @@ import type { Logger } from '@fusion/telemetry';
 import type { ReconnectBackoff } from './backoff.ts';
 import { type ConnectionState, DestinationConnection } from './connection.ts';
 import { DestinationDiscovery, type ServiceState } from './discovery.ts';
+import { PolicyWatch } from './policy.ts';
 import { advertisedAddress, Registrar, type RegistrarState } from './registrar.ts';
 
 export interface DestinationClientOptions {
@@ -18,6 +20,8 @@ export interface DestinationClientOptions {
   readonly serverName: string;
   readonly credentials: () => Credentials | undefined;
   readonly logger: Logger;
+  /** This proxy's service: its policy is watched from the start. Without it, no policy watch. */
+  readonly service?: string;
   readonly backoff?: Partial<ReconnectBackoff>;
   /** How long a service's first request waits for its first set; default 3 s. */
   readonly initialTimeoutMs?: number;
@@ -37,6 +41,8 @@ export interface DestinationClientState {
 
 export interface DestinationClient {
   readonly discovery: DestinationDiscovery;
+  /** This proxy's policy, as last received; undefined without `service`. */
+  readonly policy: PolicyWatch | undefined;
   /** Starts registering `registration`; call once, after the inbound listener is up. */
   register(registration: RegisterRequest): Registrar;
   /** register() for the inbound listener bound at `listening` (see advertisedAddress). */
@@ -69,6 +75,9 @@ export function startDestinationClient(options: DestinationClientOptions): Desti
     ...backoff,
     ...(options.initialTimeoutMs ? { initialTimeoutMs: options.initialTimeoutMs } : {}),
   });
+  const policy = options.service
+    ? new PolicyWatch({ connection, service: options.service, logger, ...backoff })
+    : undefined;
   connection.start();
   let registrar: Registrar | undefined;
   const register = (registration: RegisterRequest): Registrar => {
@@ -78,6 +87,7 @@ export function startDestinationClient(options: DestinationClientOptions): Desti
   };
   return {
     discovery,
+    policy,
     get registrar() {
       return registrar;
     },
@@ -95,6 +105,7 @@ export function startDestinationClient(options: DestinationClientOptions): Desti
     close() {
       registrar?.stop();
       discovery.close();
+      policy?.close();
       connection.close();
     },
   };

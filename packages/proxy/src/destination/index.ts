@@ -1,6 +1,7 @@
 /**
  * The proxy's client of the control plane's destination service: discovery from it (watched,
- * cached, kept through outages) and registration with it (leased, renewed, re-registered).
+ * cached, kept through outages), its own policy (likewise), and registration with it (leased,
+ * renewed, re-registered).
  */
 export type { ReconnectBackoff } from './backoff.ts';
 export { backoffDelayMs, DEFAULT_CONTROL_BACKOFF } from './backoff.ts';
@@ -18,6 +19,10 @@ export type {
   ServiceState,
 } from './discovery.ts';
 export { DestinationDiscovery, MAX_WATCHED_SERVICES } from './discovery.ts';
+export type { LineWatchOptions } from './line-watch.ts';
+export { LineWatch } from './line-watch.ts';
+export type { PolicyState, PolicyWatchOptions } from './policy.ts';
+export { PolicyWatch, parsePolicyUpdate } from './policy.ts';
 export type { RegistrarOptions, RegistrarState } from './registrar.ts';
 export { advertisedAddress, Registrar } from './registrar.ts';
 export type { ServiceWatchOptions } from './watch.ts';

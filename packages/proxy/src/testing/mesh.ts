@@ -42,7 +42,7 @@ export interface TestDestination {
 
 /** Registry settings for the test mesh's destination service. */
 export type TestDestinationOptions = Partial<
-  Pick<DestinationOptions, 'ttlMs' | 'heartbeatMs' | 'rebuildMs' | 'knownServices'>
+  Pick<DestinationOptions, 'ttlMs' | 'heartbeatMs' | 'rebuildMs' | 'knownServices' | 'policies'>
 >;
 
 export interface TestMesh {
