@@ -94,6 +94,9 @@ describe('buildPlan on the real fusion.yaml', () => {
     assert.equal(cp.env.FUSION_IDENTITY_LISTEN_ADDR, '127.0.0.1:8080');
     assert.equal(cp.env.FUSION_DESTINATION_LISTEN_ADDR, '127.0.0.1:8086');
     assert.equal(cp.env.FUSION_CONTROL_PLANE_ADMIN_ADDR, '127.0.0.1:9990');
+    assert.equal(cp.env.FUSION_API_LISTEN_ADDR, '127.0.0.1:8084');
+    // The CLI finds the public API as the control plane's last address.
+    assert.deepEqual(cp.listen.at(-1), { host: '127.0.0.1', port: 8084 });
     assert.equal(cp.readiness.kind === 'http' && cp.readiness.url, 'http://127.0.0.1:9990/ready');
   });
 

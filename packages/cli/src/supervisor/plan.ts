@@ -149,12 +149,15 @@ export function buildPlan(inputs: PlanInputs): Plan {
       FUSION_IDENTITY_LISTEN_ADDR: `${LOOPBACK}:${controlPlane.identityPort}`,
       FUSION_DESTINATION_LISTEN_ADDR: `${LOOPBACK}:${controlPlane.destinationPort}`,
       FUSION_CONTROL_PLANE_ADMIN_ADDR: `${LOOPBACK}:${controlPlane.adminPort}`,
+      FUSION_API_LISTEN_ADDR: `${LOOPBACK}:${controlPlane.apiPort}`,
       LOG_LEVEL: config.logging.level,
     },
     listen: [
       { host: LOOPBACK, port: controlPlane.identityPort },
       { host: LOOPBACK, port: controlPlane.destinationPort },
       { host: LOOPBACK, port: controlPlane.adminPort },
+      // Last on purpose: `fusion config show|apply` find the public API as the last address.
+      { host: LOOPBACK, port: controlPlane.apiPort },
     ],
     readiness: {
       kind: 'http',
