@@ -39,16 +39,17 @@ export async function steadyLoad(options: LoadOptions): Promise<LoadOutcome> {
     if (wait > 0) await sleep(wait);
     if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
     sent++;
+    // When it was sent, so failures can be laid beside what the test did at that moment.
+    const at = `${((performance.now() - started) / 1000).toFixed(1)} s`;
     const request = fetch(url, { signal: AbortSignal.timeout(10_000) })
       .then(async (response) => {
-        await response.arrayBuffer();
+        const body = await response.text();
         if (response.ok) ok++;
-        else
-          failures.push(`HTTP ${response.status} ${response.headers.get('l5d-proxy-error') ?? ''}`);
+        else failures.push(`${at}: HTTP ${response.status} ${body.slice(0, 300)}`);
       })
       .catch((error: Error) => {
         failures.push(
-          `${error.name}: ${error.message} ${String((error.cause as Error)?.message ?? '')}`,
+          `${at}: ${error.name}: ${error.message} ${String((error.cause as Error)?.message ?? '')}`,
         );
       })
       .finally(() => inFlight.delete(request));

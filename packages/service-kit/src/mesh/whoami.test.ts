@@ -111,6 +111,17 @@ describe('whoami route', () => {
     }
   });
 
+  it('answers 504 naming the mesh client’s error when the next hop cannot be reached', async () => {
+    const app = await kernel('http://127.0.0.1:1');
+    try {
+      const res = await app.inject('/v1/whoami');
+      assert.equal(res.statusCode, 504);
+      assert.match(res.json().next.error, /^identity: unreachable \(ECONNREFUSED\)/);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('answers 502 with the sidecar’s reason when the next hop fails', async () => {
     const app = await kernel(failingUrl);
     try {

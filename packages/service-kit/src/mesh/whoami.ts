@@ -5,6 +5,7 @@
  * identity each sidecar proved — the mesh's own smoke test, and what the e2e suite drives.
  */
 import type { ServiceApp, ServiceContext } from '../service/context.ts';
+import { MeshError } from './errors.ts';
 
 /** Set by the callee's sidecar from the caller's client certificate; stripped from outside. */
 export const CLIENT_ID_HEADER = 'l5d-client-id';
@@ -31,7 +32,15 @@ export function whoamiRoute(next?: string) {
         caller: typeof caller === 'string' ? caller : null,
       };
       if (next === undefined) return hop;
-      const res = await ctx.mesh.fetch(next, WHOAMI_PATH);
+      let res: Response;
+      try {
+        res = await ctx.mesh.fetch(next, WHOAMI_PATH);
+      } catch (error) {
+        // The mesh client's own errors (a deadline passed, the sidecar unreachable) say which.
+        if (!(error instanceof MeshError)) throw error;
+        reply.code(504);
+        return { ...hop, next: { error: error.message } };
+      }
       if (res.ok) return { ...hop, next: (await res.json()) as WhoamiHop };
       reply.code(502);
       const proxyError = res.headers.get(PROXY_ERROR_HEADER);
