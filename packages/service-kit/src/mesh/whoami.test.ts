@@ -116,7 +116,7 @@ describe('whoami route', () => {
     try {
       const res = await app.inject('/v1/whoami');
       assert.equal(res.statusCode, 504);
-      assert.match(res.json().next.error, /^identity: unreachable \(ECONNREFUSED\)/);
+      assert.match(res.json().next.error, /^identity: unreachable \(/);
     } finally {
       await app.close();
     }
