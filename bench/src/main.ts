@@ -7,11 +7,15 @@ import { parseArgs } from 'node:util';
 import { summarizeLoad } from './load/index.ts';
 import { runFacts } from './machine.ts';
 import { markdown, saveResults } from './report.ts';
+import { runChain } from './scenarios/chain.ts';
+import { chainFigures, chainTables } from './scenarios/chain-tables.ts';
 import { runDestinationFanout } from './scenarios/destination-fanout.ts';
 import { runIdentity } from './scenarios/identity.ts';
 import { runPair } from './scenarios/pair.ts';
 import { pairFigures } from './scenarios/pair-figures.ts';
 import { pairTables } from './scenarios/pair-tables.ts';
+import { runStartup } from './scenarios/startup.ts';
+import { startupTables } from './scenarios/startup-tables.ts';
 import { runTransport, transportFigures, transportTables } from './scenarios/transport.ts';
 
 const USAGE = `usage: npm run bench -- <scenario> [options]
@@ -25,10 +29,19 @@ scenarios:
                latency at 500/1,000/2,000 rps, added latency, max throughput, proxy CPU and RSS
   transport    the hop between proxies alone: one HTTP/2 mTLS session vs 16 HTTP/1.1 mTLS
                connections (undici Pool, https.Agent): 16 and 1 in flight, 1,000/2,000/4,000 rps
+  chain        the real platform under \`fusion up\` (ports moved): GET /v1/whoami through the
+               gateway (gateway → ai-kernel → identity, two proxy pairs) at 100/200/400 rps,
+               against the three apps calling each other directly; added latency, CPU per
+               1,000 requests of each sidecar and app (--smoke: 100 rps for 3 s)
+  startup      a sidecar from launch to ready (certificate + registration), N times against a
+               control plane (--launches, default 10; --smoke 3), and \`fusion up --detach\`
+               to all ready (--ups, default 2; --smoke 1), with each component's start → ready
 
 options:
-  --seconds N  seconds per measurement (default 5; pair 10)
-  --rounds N   pair, transport: repeat every measurement N times, interleaved (default 2)
+  --seconds N  seconds per measurement (default 5; pair, transport, chain 10)
+  --launches N startup: sidecar launches (default 10)
+  --ups N      startup: \`fusion up\` runs (default 2)
+  --rounds N   pair, transport, chain: repeat every measurement N times, interleaved (default 2)
   --no-wrk     pair: skip the wrk cross-check of maximum throughput
   --programs SRC  pair: what fusion-proxy and the control plane run from — HEAD (default:
                the committed sources, bundled as fusion up runs a sidecar), worktree (the
@@ -44,6 +57,8 @@ const { values, positionals } = parseArgs({
   options: {
     seconds: { type: 'string' },
     rounds: { type: 'string' },
+    launches: { type: 'string' },
+    ups: { type: 'string' },
     'no-wrk': { type: 'boolean', default: false },
     programs: { type: 'string', default: 'HEAD' },
     smoke: { type: 'boolean', default: false },
@@ -57,8 +72,11 @@ if (values.help || !scenario) {
   console.log(USAGE);
   process.exit(values.help ? 0 : 2);
 }
-const DEFAULT_SECONDS: Record<string, number> = { pair: 10, transport: 10 };
-const seconds = values.smoke ? 1 : Number(values.seconds ?? DEFAULT_SECONDS[scenario] ?? 5);
+const DEFAULT_SECONDS: Record<string, number> = { pair: 10, transport: 10, chain: 10 };
+const SMOKE_SECONDS: Record<string, number> = { chain: 3 };
+const seconds = values.smoke
+  ? (SMOKE_SECONDS[scenario] ?? 1)
+  : Number(values.seconds ?? DEFAULT_SECONDS[scenario] ?? 5);
 if (!Number.isFinite(seconds) || seconds <= 0) {
   console.error(`bench: --seconds '${values.seconds}' is not a positive number`);
   process.exit(2);
@@ -163,6 +181,55 @@ switch (scenario) {
     };
     console.log(`results: ${saveResults('transport', facts, tables, data)}.{json,md}`);
     if (Object.keys(run.broken).length > 0) process.exit(1);
+    break;
+  }
+  case 'chain': {
+    const run = await runChain({
+      seconds,
+      rates: values.smoke ? [100] : [100, 200, 400],
+      rounds,
+      connections: 16,
+      warmupSeconds: values.smoke ? 1 : 5,
+    });
+    const figures = chainFigures(run);
+    const tables = chainTables(run, figures);
+    console.log(markdown(facts, tables));
+    const data = {
+      options: run.options,
+      broken: run.broken,
+      upMs: run.upMs,
+      portBase: run.portBase,
+      meshAnswer: run.meshAnswer,
+      figures,
+      samples: run.samples.map(({ load, ...rest }) => ({ ...rest, load: summarizeLoad(load) })),
+    };
+    console.log(`results: ${saveResults('chain', facts, tables, data)}.{json,md}`);
+    if (Object.keys(run.broken).length > 0) {
+      console.error(`bench chain: cannot carry traffic: ${Object.keys(run.broken).join(', ')}`);
+      process.exit(1);
+    }
+    break;
+  }
+  case 'startup': {
+    const count = (name: 'launches' | 'ups', full: number, smoke: number) => {
+      const n = values.smoke ? smoke : Number(values[name] ?? full);
+      if (!Number.isInteger(n) || n < 0) {
+        console.error(`bench: --${name} '${values[name]}' is not a whole number`);
+        process.exit(2);
+      }
+      return n;
+    };
+    const run = await runStartup({
+      launches: count('launches', 10, 3),
+      ups: count('ups', 2, 1),
+    });
+    const tables = startupTables(run);
+    console.log(markdown(facts, tables));
+    console.log(`results: ${saveResults('startup', facts, tables, run)}.{json,md}`);
+    if (run.broken.length > 0) {
+      console.error(`bench startup: ${run.broken.join('; ')}`);
+      process.exit(1);
+    }
     break;
   }
   default:
