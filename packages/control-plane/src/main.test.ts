@@ -140,7 +140,7 @@ describe('control-plane main', () => {
     );
     const applied = await program.line((l) => l.msg === 'config applied');
     assert.equal(applied.generation, 2);
-    assert.deepEqual(applied.restart_required, ['services.billing (added)']);
+    assert.deepEqual(applied.restart_required, []);
     const second = (await (await fetch(`${api}/api/v1/config`)).json()) as ApiConfig;
     assert.equal(second.generation, 2);
     assert.notEqual(second.version, first.version);

@@ -50,8 +50,9 @@ export interface ApiConfig {
     readonly reason: string;
   }[];
   /**
-   * Settings that differ from those the control plane started with. Policy is applied live;
-   * these (ports, services, mesh identity settings, …) take effect at the next `fusion up`.
+   * fusion.yaml keys the control plane read at start and does not apply while running, where
+   * the file in force differs (`mesh.trustDomain`, `controlPlane.api.port`, …). Policy is
+   * applied live, and `fusion up` restarts processes whose own settings changed.
    */
   readonly restartRequired: readonly string[];
   /** Set while the file on disk is refused: the generation above stays in force meanwhile. */

@@ -78,30 +78,25 @@ export function nextReload(
 }
 
 /**
- * Which settings differ from those the control plane started with. Only policy is applied
- * live; listeners, identity settings, log levels and the service list are read once by the
- * processes `fusion up` starts, so they wait for the next start. `mesh.defaultInboundPolicy`
- * is left out: it is compiled into every inbound policy and so travels with the push.
+ * The settings this control plane read at start and does not apply while running, by their
+ * fusion.yaml keys, where the file in force differs from generation 1. Policy is applied live,
+ * and `fusion up` itself reconciles processes (services, and a restart of the control plane
+ * when its ports or log level change); the identity settings wait for the next `fusion up`.
  */
 export function restartNeeded(started: FusionConfig, next: FusionConfig): string[] {
-  const differs = (a: unknown, b: unknown) =>
-    contentVersion(a ?? null) !== contentVersion(b ?? null);
-  const changed: string[] = [];
-  const { defaultInboundPolicy: _a, ...meshBefore } = started.mesh;
-  const { defaultInboundPolicy: _b, ...meshAfter } = next.mesh;
-  if (differs(meshBefore, meshAfter)) changed.push('mesh');
-  for (const section of ['infrastructure', 'controlPlane', 'logging'] as const) {
-    if (differs(started[section], next[section])) changed.push(section);
-  }
-  const names = new Set([...Object.keys(started.services), ...Object.keys(next.services)]);
-  for (const name of names) {
-    const before = started.services[name];
-    const after = next.services[name];
-    if (!before) changed.push(`services.${name} (added)`);
-    else if (!after) changed.push(`services.${name} (removed)`);
-    else if (differs(before, after)) changed.push(`services.${name}`);
-  }
-  return changed;
+  const read = (c: FusionConfig): Record<string, unknown> => ({
+    'mesh.trustDomain': c.mesh.trustDomain,
+    'mesh.identity.certificateLifetime': c.mesh.certificateLifetimeMs,
+    'mesh.identity.clockSkewAllowance': c.mesh.clockSkewAllowanceMs,
+    'controlPlane.identity.port': c.controlPlane.identityPort,
+    'controlPlane.destination.port': c.controlPlane.destinationPort,
+    'controlPlane.adminPort': c.controlPlane.adminPort,
+    'controlPlane.api.port': c.controlPlane.apiPort,
+    'logging.level': c.logging.level,
+  });
+  const before = read(started);
+  const after = read(next);
+  return Object.keys(before).filter((key) => before[key] !== after[key]);
 }
 
 /** Services whose policy is not the same version in both, in the new file's order. */
