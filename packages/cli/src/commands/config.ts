@@ -1,7 +1,14 @@
-/** `fusion config validate [file]`: checks a fusion.yaml and prints every problem with its position. */
+/**
+ * `fusion config`: `validate [file]` checks a fusion.yaml and prints every problem with its
+ * position; `show` and `apply FILE` read and change the running platform's (config-show.ts,
+ * config-apply.ts).
+ */
 import { loadConfigFile } from '@fusion/config';
 import { formatDiagnostic } from '@fusion/mesh-types';
 import type { Command } from 'commander';
+import { resolvePaths } from '../paths.ts';
+import { applyConfig } from './config-apply.ts';
+import { showConfig } from './config-show.ts';
 
 export function registerConfig(program: Command): void {
   const config = program.command('config').description('work with fusion.yaml');
@@ -12,6 +19,27 @@ export function registerConfig(program: Command): void {
     .action((file: string | undefined) => {
       const path = file ?? program.opts().config ?? process.env.FUSION_CONFIG ?? 'fusion.yaml';
       process.exitCode = validate(path);
+    });
+  config
+    .command('show')
+    .description(
+      'the fusion.yaml the running control plane has in force: version, generation, file, last error',
+    )
+    .option('--json', 'machine-readable output (GET /api/v1/config)')
+    .action(async (options: { json?: boolean }) => {
+      process.exitCode = await showConfig(resolvePaths(program.opts()).stateDir, options);
+    });
+  config
+    .command('apply')
+    .description(
+      "validate FILE, then make it the running platform's fusion.yaml and wait until the control plane has it in force",
+    )
+    .argument('<file>', 'the new fusion.yaml')
+    .action(async (file: string) => {
+      process.exitCode = await applyConfig({
+        file,
+        stateDir: resolvePaths(program.opts()).stateDir,
+      });
     });
 }
 
