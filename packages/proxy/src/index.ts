@@ -23,5 +23,6 @@ export type { ConnectionFacts, ServerRequest, ServerResponseLike } from './http/
 export { serve, toProxyRequest, writeResponse } from './http/serve.ts';
 export type { Direction, TargetLabels } from './metrics/http-metrics.ts';
 export { createHttpMetrics, LATENCY_BUCKETS_MS } from './metrics/http-metrics.ts';
+export { DEFAULT_MAX_IN_FLIGHT, loadShedLayer } from './stack/load-shed.ts';
 export type { Layer, Stack } from './stack/stack.ts';
 export { stack } from './stack/stack.ts';

@@ -120,4 +120,33 @@ describe('the inbound stack', () => {
     assert.equal(reply.body, 'finished');
     await closed;
   });
+
+  it('sheds a request past maxInFlight with 503 LOAD_SHED; the app never sees it', async (t) => {
+    const arrived = latch();
+    const release = latch();
+    const held = await startApp(async (_req, res) => {
+      arrived.open();
+      await release.opened;
+      res.end('held');
+    });
+    const proxy = await startProxy(mesh, held.port, { maxInFlight: 1 });
+    const session = meshConnect(mesh, proxy.port, mesh.caller);
+    t.after(async () => {
+      session.close();
+      await proxy.close();
+      await held.close();
+    });
+    const first = call(session);
+    await arrived.opened;
+    const shed = await call(session);
+    assert.equal(shed.status, 503);
+    assert.match(
+      String(shed.headers[PROXY_ERROR_HEADER]),
+      /^LOAD_SHED: 1 requests already in flight/,
+    );
+    assert.equal(held.seen.length, 1, 'the shed request never reached the app');
+    release.open();
+    assert.equal((await first).body, 'held');
+    assert.equal((await call(session)).body, 'held', 'room again once the response came');
+  });
 });

@@ -12,6 +12,7 @@ import type { ProxyError } from '../errors/proxy-error.ts';
 import { rescueLayer } from '../errors/rescue.ts';
 import { createHttpMetrics } from '../metrics/http-metrics.ts';
 import { loopbackLabels, tcpMetrics } from '../metrics/tcp-metrics.ts';
+import { loadShedLayer } from '../stack/load-shed.ts';
 import { stack } from '../stack/stack.ts';
 import { upgradesToApp } from '../upgrade/index.ts';
 import { admissionOf } from './admission.ts';
@@ -46,6 +47,11 @@ export interface InboundOptions {
   readonly logger: Logger;
   /** `LINKERD2_PROXY_INBOUND_CONNECT_TIMEOUT`; default 100 ms, as Linkerd's chart. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Linkerd's `LINKERD2_PROXY_INBOUND_MAX_IN_FLIGHT`: past this many requests in flight, new
+   * ones are shed with 503 LOAD_SHED. Default DEFAULT_MAX_IN_FLIGHT (10,000).
+   */
+  readonly maxInFlight?: number;
 }
 
 export interface InboundServer {
@@ -86,6 +92,8 @@ export async function startInbound(options: InboundOptions): Promise<InboundServ
     .push(policyLayer(admission))
     // Outside the policy, so refused requests are counted too, labelled with their caller.
     .push(recordHttp(inboundLabels()))
+    // Bounds the queue an overloaded proxy builds: past the bound, 503 at once (cheap: one count).
+    .push(loadShedLayer(options.maxInFlight))
     // Outermost: every error, the policy's 403 included, becomes a response with l5d-proxy-error.
     .push(rescueLayer({ onError: logFailure }))
     .build();

@@ -11,6 +11,7 @@ import type { Discovery } from '../discovery/index.ts';
 import type { ProxyError } from '../errors/proxy-error.ts';
 import { rescueLayer } from '../errors/rescue.ts';
 import { tcpMetrics } from '../metrics/tcp-metrics.ts';
+import { loadShedLayer } from '../stack/load-shed.ts';
 import { stack } from '../stack/stack.ts';
 import { upgradesToPeer } from '../upgrade/index.ts';
 import { connectToEndpoint, type HttpMetrics, recordEndpointMetrics } from './endpoint.ts';
@@ -32,6 +33,11 @@ export interface OutboundOptions {
   readonly reconnectBackoff?: Partial<Backoff>;
   /** The request metrics to write; by default the registry's (shared with inbound if there). */
   readonly httpMetrics?: HttpMetrics;
+  /**
+   * Linkerd's `LINKERD2_PROXY_OUTBOUND_MAX_IN_FLIGHT`: past this many requests in flight, new
+   * ones are shed with 503 LOAD_SHED. Default DEFAULT_MAX_IN_FLIGHT (10,000).
+   */
+  readonly maxInFlight?: number;
 }
 
 export interface Outbound {
@@ -72,6 +78,7 @@ export async function startOutbound(options: OutboundOptions): Promise<Outbound>
     .push(recordEndpointMetrics(metrics.http)) // per endpoint: server_id is the replica chosen
     .push(balance()) // per service: p2c over peak-EWMA; endpoints whose connect failed are skipped
     .push(logical(options.discovery, shutdown.signal)) // authority → service; balancers built once
+    .push(loadShedLayer(options.maxInFlight)) // past the bound in flight, 503 LOAD_SHED at once
     .push(rescueLayer({ onError })) // outermost: an error from any layer becomes a response
     .build();
 
