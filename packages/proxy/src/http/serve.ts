@@ -47,7 +47,8 @@ export function toProxyRequest(req: ServerRequest, facts: ConnectionFacts): Prox
   const target = req.url ?? '/';
   let authority: string | undefined;
   let path = target;
-  if (/^https?:\/\//i.test(target)) {
+  // Origin form (`/…`) is the rule; only an HTTP proxy's client sends absolute form.
+  if (target.charCodeAt(0) !== 47 /* '/' */ && /^https?:\/\//i.test(target)) {
     // Absolute form: the client treats us as an HTTP proxy.
     const url = new URL(target);
     authority = url.host;
@@ -98,7 +99,7 @@ export function writeResponse(res: ServerResponseLike, response: ProxyResponse):
     }
     try {
       // At once, not with the first chunk: a stream's headers must not wait for its body.
-      out.writeHead(response.status, headersForWrite(response.headers));
+      out.writeHead(response.status, response.headers);
     } catch (error) {
       out.destroy(error as Error);
       return;
@@ -118,9 +119,8 @@ async function respondWithoutBody(out: ServerResponse, response: ProxyResponse):
   const trailers = await response.trailers.catch(() => undefined);
   try {
     out.statusCode = response.status;
-    for (const [name, value] of Object.entries(headersForWrite(response.headers))) {
-      out.setHeader(name, value);
-    }
+    const headers = response.headers;
+    for (const name in headers) out.setHeader(name, headers[name] as string | string[]);
   } catch (error) {
     out.destroy(error as Error);
     return;
@@ -133,12 +133,4 @@ async function finish(out: ServerResponse, response: ProxyResponse): Promise<voi
   const trailers = await response.trailers.catch(() => undefined);
   if (trailers && Object.keys(trailers).length > 0) out.addTrailers(trailers);
   out.end();
-}
-
-function headersForWrite(headers: ProxyResponse['headers']): Record<string, string | string[]> {
-  const result: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (!name.startsWith(':')) result[name] = value;
-  }
-  return result;
 }
