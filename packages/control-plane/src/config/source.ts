@@ -11,7 +11,7 @@
  * net for watchers that miss events, as for the PKI directory (identity/issuer-store.ts).
  */
 import { type FSWatcher, statSync, watch } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { loadConfigFile, loadConfigOrThrow } from '@fusion/config';
 import { type FusionConfig, formatDiagnostic, type ServicePolicy } from '@fusion/mesh-types';
 import type { Logger } from '@fusion/telemetry';
@@ -64,9 +64,11 @@ export class ConfigSource {
 
   /** Reads the file; throws ConfigError (`file:line:col: reason` per line) when it is invalid. */
   static open(options: ConfigSourceOptions): ConfigSource {
-    const stamp = statStamp(options.file);
-    const { config, warnings } = loadConfigOrThrow(options.file);
-    return new ConfigSource(options, config, warnings, stamp);
+    // Absolute, so the public API can say which file to replace whatever the reader's directory.
+    const file = resolve(options.file);
+    const stamp = statStamp(file);
+    const { config, warnings } = loadConfigOrThrow(file);
+    return new ConfigSource({ ...options, file }, config, warnings, stamp);
   }
 
   private constructor(
