@@ -30,7 +30,7 @@ scenarios:
   transport    the hop between proxies alone: one HTTP/2 mTLS session vs 16 HTTP/1.1 mTLS
                connections (undici Pool, https.Agent): 16 and 1 in flight, 1,000/2,000/4,000 rps
   chain        the real platform under \`fusion up\` (ports moved): GET /v1/whoami through the
-               gateway (gateway → ai-kernel → identity, two proxy pairs) at 100/200/400 rps,
+               gateway (gateway → ai-kernel → identity, two proxy pairs) at 50/100/200/400 rps,
                against the three apps calling each other directly; added latency, CPU per
                1,000 requests of each sidecar and app (--smoke: 100 rps for 3 s)
   startup      a sidecar from launch to ready (certificate + registration), N times against a
@@ -186,7 +186,7 @@ switch (scenario) {
   case 'chain': {
     const run = await runChain({
       seconds,
-      rates: values.smoke ? [100] : [100, 200, 400],
+      rates: values.smoke ? [100] : [50, 100, 200, 400],
       rounds,
       connections: 16,
       warmupSeconds: values.smoke ? 1 : 5,

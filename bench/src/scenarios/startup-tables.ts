@@ -175,5 +175,5 @@ function targetLine(ups: readonly Up[]): string {
   if (own.length === 0) return 'No sidecar logged "proxy ready".';
   const o = summarize(own);
   const s = summarize(seen);
-  return `Sidecars under \`fusion up\` (all nine at once, with the apps starting beside them): "proxy ready" p50 ${msText(o.p50)} ms, max ${msText(o.max)} ms (${own.filter((v) => v < TARGET_MS).length} of ${own.length} under 1 s); as the supervisor saw it p50 ${msText(s.p50)} ms, max ${msText(s.max)} ms.`;
+  return `Sidecars under \`fusion up\` (all nine start at once; each app only once its own sidecar is ready): "proxy ready" p50 ${msText(o.p50)} ms, max ${msText(o.max)} ms (${own.filter((v) => v < TARGET_MS).length} of ${own.length} under 1 s); as the supervisor saw it p50 ${msText(s.p50)} ms, max ${msText(s.max)} ms.`;
 }
