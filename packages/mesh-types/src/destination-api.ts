@@ -24,6 +24,13 @@ export interface RegisterRequest {
   readonly instance: string;
   /** At most 32, keys up to 63 and values up to 256 characters. */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * The app's readiness path. When given, the control plane GETs it through the endpoint's
+   * own inbound listener, over mTLS as any caller would, and sends the endpoint to callers only
+   * while it answers 2xx: from the first success, until two probes in a row fail. Without it
+   * (an opaque TCP app) the endpoint is in the set from registration.
+   */
+  readonly readiness_path?: string;
 }
 
 /** What Register and Heartbeat return: the lease that keeps the endpoint in the set. */

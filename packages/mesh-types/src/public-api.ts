@@ -72,10 +72,12 @@ export interface ApiConfigError {
 }
 
 /**
- * `live`: heartbeats arrive as asked. `stale`: at least one heartbeat was missed, and the
- * endpoint leaves the set when its lease expires unless one arrives first.
+ * `live`: heartbeats arrive as asked and the endpoint is ready. `unready`: heartbeats arrive but
+ * its readiness probe fails (or has not passed yet), so callers are not sent to it. `stale`: at
+ * least one heartbeat was missed, and the endpoint leaves the set when its lease expires unless
+ * one arrives first.
  */
-export type ApiEndpointState = 'live' | 'stale';
+export type ApiEndpointState = 'live' | 'unready' | 'stale';
 
 export interface ApiEndpoint {
   readonly address: string;

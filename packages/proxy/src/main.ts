@@ -129,7 +129,9 @@ async function startDataPlane(): Promise<void> {
   listeners.inbound = inbound;
   log.info({ address: addressOf(inbound) }, 'inbound listening');
   // Only now: a caller told about this endpoint must find it answering.
-  if (!stopping) destination?.registerInbound(inbound.address, env.service, env.instance);
+  if (!stopping) {
+    destination?.registerInbound(inbound.address, env.service, env.instance, env.appReadinessPath);
+  }
   const outbound = await startOutbound({
     listen: env.outboundListen,
     identity,

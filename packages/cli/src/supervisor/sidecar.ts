@@ -138,6 +138,10 @@ export function sidecarEnv(
     FUSION_PROXY_INSTANCE: instance,
     FUSION_PROXY_APP_ADDR: formatAddress(layout.app),
     FUSION_PROXY_APP_PROTOCOL: speaksH2c(service) ? 'h2c' : 'http1',
+    // The control plane probes it through this sidecar before sending callers here.
+    ...(service.protocol === 'tcp'
+      ? {}
+      : { FUSION_PROXY_APP_READINESS_PATH: service.readiness.path }),
     FUSION_PROXY_EXTERNAL: String(service.external),
   };
 }

@@ -35,6 +35,8 @@ const held = (service: string, port: number, renewedAt: number): HeldEndpoint =>
   registeredAt: T0,
   renewedAt,
   expiresAt: renewedAt + 10_000,
+  ready: true,
+  readinessPath: '/ready',
 });
 
 const registry = (endpoints: HeldEndpoint[]): EndpointsView => ({

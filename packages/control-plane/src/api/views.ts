@@ -118,7 +118,7 @@ function endpointOf(held: HeldEndpoint, heartbeatMs: number, now: number): ApiEn
     instance,
     identity,
     labels,
-    state: stale ? 'stale' : 'live',
+    state: stale ? 'stale' : held.ready ? 'live' : 'unready',
     registeredAt: new Date(held.registeredAt).toISOString(),
     lastHeartbeatAt: new Date(held.renewedAt).toISOString(),
     leaseExpiresAt: new Date(held.expiresAt).toISOString(),

@@ -36,6 +36,8 @@ export interface Registration {
   readonly address: string;
   readonly instance: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** Probed before callers are sent to it (see RegisterRequest.readiness_path). */
+  readonly readinessPath?: string;
 }
 
 export interface Lease {
@@ -53,10 +55,13 @@ export interface HeldEndpoint {
   readonly registeredAt: number;
   readonly renewedAt: number;
   readonly expiresAt: number;
+  /** In the sets callers get: probed ready, or not probed at all. */
+  readonly ready: boolean;
+  readonly readinessPath: string | undefined;
 }
 
 /** Why an endpoint left (or joined) a set: the log line and the metric say which. */
-export type Change = 'registered' | 'replaced' | 'deregistered' | 'expired';
+export type Change = 'registered' | 'replaced' | 'deregistered' | 'expired' | 'ready' | 'unready';
 export type ChangeListener = (
   change: Change,
   service: string,
@@ -71,6 +76,9 @@ interface Held {
   readonly registeredAt: number;
   renewedAt: number;
   expiresAt: number;
+  /** Until a probe succeeds, an endpoint with a readiness path is held but not sent. */
+  ready: boolean;
+  readonly readinessPath: string | undefined;
 }
 
 interface ServiceSet {
@@ -117,6 +125,7 @@ export class EndpointRegistry {
     const previous = set.byAddress.get(endpoint.address);
     if (previous) this.#leases.delete(previous.leaseId);
     const now = this.#now();
+    const same = previous !== undefined && sameEndpoint(previous.endpoint, endpoint);
     const held: Held = {
       leaseId: randomUUID(),
       caller: caller.name,
@@ -125,13 +134,14 @@ export class EndpointRegistry {
       registeredAt: now,
       renewedAt: now,
       expiresAt: now + this.#options.ttlMs,
+      readinessPath: registration.readinessPath,
+      // The same endpoint registering again keeps its state; a new one waits for its probe.
+      ready: same ? previous.ready : registration.readinessPath === undefined,
     };
     set.byAddress.set(endpoint.address, held);
     this.#leases.set(held.leaseId, held);
     // A proxy re-registering after a control-plane restart changes nothing its watchers see.
-    if (!previous || !sameEndpoint(previous.endpoint, endpoint)) {
-      this.#changed(set, service, previous ? 'replaced' : 'registered', endpoint);
-    }
+    if (!same) this.#changed(set, service, previous ? 'replaced' : 'registered', endpoint);
     return this.#leaseOf(held);
   }
 
@@ -141,6 +151,25 @@ export class EndpointRegistry {
     held.renewedAt = this.#now();
     held.expiresAt = held.renewedAt + this.#options.ttlMs;
     return this.#leaseOf(held);
+  }
+
+  /**
+   * What the prober found: an endpoint joins the sets callers get when ready, leaves them when
+   * not (its lease stays). False when the address is no longer held.
+   */
+  setReady(service: string, address: string, ready: boolean): boolean {
+    const held = this.#services.get(service)?.byAddress.get(address);
+    if (!held) return false;
+    if (held.ready !== ready) {
+      held.ready = ready;
+      this.#changed(
+        this.#services.get(service)!,
+        service,
+        ready ? 'ready' : 'unready',
+        held.endpoint,
+      );
+    }
+    return true;
   }
 
   /** Removes the lease's endpoint now; false when the lease was already gone. */
@@ -173,7 +202,9 @@ export class EndpointRegistry {
   /** The current set of `service` (an empty one for a service nobody has registered). */
   snapshot(service: string): DestinationUpdate {
     const set = this.#services.get(service);
-    const endpoints = set ? [...set.byAddress.values()].map((h) => h.endpoint) : [];
+    const endpoints = set
+      ? [...set.byAddress.values()].filter((h) => h.ready).map((h) => h.endpoint)
+      : [];
     return {
       service,
       version: set?.version ?? 0,
@@ -213,8 +244,8 @@ export class EndpointRegistry {
     const out: HeldEndpoint[] = [];
     for (const [service, set] of this.#services) {
       for (const held of set.byAddress.values()) {
-        const { endpoint, registeredAt, renewedAt, expiresAt } = held;
-        out.push({ service, endpoint, registeredAt, renewedAt, expiresAt });
+        const { endpoint, registeredAt, renewedAt, expiresAt, ready, readinessPath } = held;
+        out.push({ service, endpoint, registeredAt, renewedAt, expiresAt, ready, readinessPath });
       }
     }
     return out;

@@ -17,6 +17,7 @@ export interface RegisterFields {
   readonly service: string;
   readonly instance: string;
   readonly labels: Readonly<Record<string, string>>;
+  readonly readinessPath?: string;
 }
 
 export function parseJson(body: Buffer): Record<string, unknown> {
@@ -33,7 +34,7 @@ export function parseJson(body: Buffer): Record<string, unknown> {
 }
 
 export function parseRegister(body: Record<string, unknown>): RegisterFields {
-  const { address, service, instance, labels } = body as Partial<
+  const { address, service, instance, labels, readiness_path } = body as Partial<
     Record<keyof RegisterRequest, unknown>
   >;
   const parsed = typeof address === 'string' ? parseListenAddress(address) : undefined;
@@ -45,7 +46,15 @@ export function parseRegister(body: Record<string, unknown>): RegisterFields {
     service: serviceName(service),
     instance: instanceName(instance),
     labels: labelsOf(labels),
+    ...(readiness_path === undefined ? {} : { readinessPath: readinessPathOf(readiness_path) }),
   };
+}
+
+function readinessPathOf(value: unknown): string {
+  if (typeof value !== 'string' || !/^\/[\x21-\x7e]{0,255}$/.test(value)) {
+    throw malformed(`readiness_path must be a path such as /ready, got ${shown(value)}`);
+  }
+  return value;
 }
 
 export function parseLeaseId(body: Record<string, unknown>): string {

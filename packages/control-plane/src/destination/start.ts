@@ -14,6 +14,7 @@ import type { IssuerStore } from '../identity/index.ts';
 import { createOwnCertificate, type OwnCertificate } from '../identity/index.ts';
 import { createDestinationMetrics } from './metrics.ts';
 import type { PolicyFeed } from './policy-watch.ts';
+import { ReadinessProber } from './prober.ts';
 import { EndpointRegistry } from './registry.ts';
 import { createDestinationServer, type DestinationServer } from './server.ts';
 
@@ -41,6 +42,8 @@ export interface DestinationOptions {
   readonly heartbeatMs?: number;
   /** Default ttlMs: every live proxy has re-registered within one lease after a restart. */
   readonly rebuildMs?: number;
+  /** Between readiness probes of a ready endpoint (default 2 s). */
+  readonly probeIntervalMs?: number;
   readonly now?: () => number;
 }
 
@@ -100,6 +103,12 @@ export async function startDestination(options: DestinationOptions): Promise<Des
     own.close();
     throw error;
   }
+  const prober = new ReadinessProber({
+    registry: endpoints,
+    tls: () => own.current().context,
+    logger,
+    ...(options.probeIntervalMs ? { intervalMs: options.probeIntervalMs } : {}),
+  });
   // Expiry a fraction of a lease late is harmless; a busy timer is not.
   const sweep = setInterval(() => endpoints.sweep(), Math.max(50, Math.min(1000, ttlMs / 4)));
   sweep.unref();
@@ -118,6 +127,7 @@ export async function startDestination(options: DestinationOptions): Promise<Des
         : { ready: false, reason: 'the destination server is not listening' },
     async close() {
       clearInterval(sweep);
+      prober.close();
       unfollow();
       own.close();
       await server.close();

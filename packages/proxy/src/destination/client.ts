@@ -50,6 +50,7 @@ export interface DestinationClient {
     listening: { address: string; port: number },
     service: string,
     instance: string,
+    readinessPath?: string,
   ): Registrar;
   readonly registrar: Registrar | undefined;
   state(): DestinationClientState;
@@ -92,8 +93,13 @@ export function startDestinationClient(options: DestinationClientOptions): Desti
       return registrar;
     },
     register,
-    registerInbound: (listening, service, instance) =>
-      register({ address: advertisedAddress(listening), service, instance }),
+    registerInbound: (listening, service, instance, readinessPath) =>
+      register({
+        address: advertisedAddress(listening),
+        service,
+        instance,
+        ...(readinessPath ? { readiness_path: readinessPath } : {}),
+      }),
     state: () => ({
       source: 'destination',
       address: options.address,

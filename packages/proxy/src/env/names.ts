@@ -23,6 +23,7 @@ export const PROXY_ENV = {
   external: 'FUSION_PROXY_EXTERNAL',
   service: 'FUSION_PROXY_SERVICE',
   instance: 'FUSION_PROXY_INSTANCE',
+  appReadinessPath: 'FUSION_PROXY_APP_READINESS_PATH',
   staticEndpoints: 'FUSION_PROXY_STATIC_ENDPOINTS',
   /** Ports served as opaque TCP: the inbound listen port listed means the app is opaque. */
   inboundOpaquePorts: 'LINKERD2_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION',

@@ -68,6 +68,11 @@ export interface ProxyEnv {
   /** The app behind the inbound side. */
   readonly app: HostPort;
   readonly appProtocol: AppProtocol;
+  /**
+   * Registered with the destination service, which probes it through our inbound and sends
+   * callers here only while it answers 2xx. Unset: in callers' sets from registration.
+   */
+  readonly appReadinessPath: string | undefined;
   /** The gateway: also accept plain HTTP from outside the mesh on the inbound port. */
   readonly external: boolean;
   readonly staticEndpointsPath: string | undefined;
@@ -156,6 +161,11 @@ export function readProxyEnv(env: NodeJS.ProcessEnv = process.env): ProxyEnv {
     outboundConnectTimeoutMs: timeout(PROXY_ENV.outboundConnectTimeout, 1_000),
     app: read.required(PROXY_ENV.appAddr, `the app's ${ADDRESS}`, parseConnectAddress),
     appProtocol: read.optional(PROXY_ENV.appProtocol, 'http1 or h2c', parseAppProtocol) ?? 'http1',
+    appReadinessPath: read.optional(
+      PROXY_ENV.appReadinessPath,
+      'an HTTP path such as /ready',
+      (text) => (/^\/[\x21-\x7e]{0,255}$/.test(text) ? text : undefined),
+    ),
     external: flag(PROXY_ENV.external),
     staticEndpointsPath: staticEndpointsPath(read, destinationAddr, warnings),
     inboundOpaquePorts:
