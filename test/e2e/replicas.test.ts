@@ -114,4 +114,32 @@ describe('replicas under fusion up', () => {
     assert.deepEqual(outcome.failures, []);
     assert.deepEqual(pids(await platform.status()), running);
   });
+
+  test('scaling back 2 → 3 under load: the new instance gets traffic only once ready, no failed request', async () => {
+    const running = pids(await platform.status());
+    let grown: () => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      grown = resolve;
+    });
+    const load = steadyLoad({ url: whoami, rate: 100, durationMs: 60_000, until: done });
+    rewriteConfig((text) => text.replace('replicas: two', 'replicas: 3'));
+    status = await eventually(
+      'ai-kernel-2 ready again',
+      async () => {
+        const now = await platform.status();
+        return now.components.find((c) => c.name === 'ai-kernel-2')?.state === 'ready'
+          ? now
+          : undefined;
+      },
+      60_000,
+    );
+    const before = await gatewayCalls('ai-kernel-2');
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    grown();
+    const outcome = await load;
+    assert.deepEqual(outcome.failures, []);
+    assert.ok((await gatewayCalls('ai-kernel-2')) > before, 'the new instance takes traffic');
+    const after = pids(status, ['ai-kernel-2']);
+    for (const [name, pid] of Object.entries(after)) assert.equal(pid, running[name], name);
+  });
 });
