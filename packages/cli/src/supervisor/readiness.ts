@@ -15,8 +15,9 @@ export async function waitUntilReady(
 ): Promise<void> {
   const deadline = Date.now() + readiness.timeoutMs;
   let last = 'no answer yet';
-  // Start fast, then back off a little: most components are ready within a second.
-  for (let interval = 50; ; interval = Math.min(interval * 2, 500)) {
+  // Start fast, then back off a little, but not far: every app waits for its sidecar and its
+  // dependencies to be seen ready, so each probe gap lands on the start's critical path.
+  for (let interval = 50; ; interval = Math.min(interval * 2, 200)) {
     if (!isRunning()) throw new Error('exited before it was ready');
     const outcome = await probe(readiness);
     if (outcome === true) return;
