@@ -5,26 +5,13 @@
  * deregisters on SIGTERM before it stops.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
-import { type AddressInfo, createServer } from 'node:net';
-import { createInterface } from 'node:readline';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { ServicePolicy } from '@fusion/mesh-types';
-import { until } from '../../identity-client/src/testing/index.ts';
+import { startProxyProcess } from './testing/index.ts';
 import { startTestMesh } from './testing/mesh.ts';
-
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function get(
   port: number,
@@ -67,33 +54,20 @@ test('fusion-proxy registers with the destination service before it is ready, an
   const app = http.createServer((req, res) => res.end(`app saw ${req.headers['l5d-client-id']}`));
   app.listen(0, '127.0.0.1');
   await once(app, 'listening');
-  const [inbound, outbound, admin] = [await freePort(), await freePort(), await freePort()];
   const identity = await mesh.identityEnv('ai-kernel');
   // Started before the control plane's destination service is up, as can happen at boot.
   await destination.stop();
 
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      ...identity,
-      LINKERD2_PROXY_LOG: 'warn,linkerd=info',
-      LINKERD2_PROXY_LOG_FORMAT: 'json',
-      LINKERD2_PROXY_INBOUND_DEFAULT_POLICY: 'all-authenticated',
-      LINKERD2_PROXY_INBOUND_LISTEN_ADDR: `127.0.0.1:${inbound}`,
-      LINKERD2_PROXY_OUTBOUND_LISTEN_ADDR: `127.0.0.1:${outbound}`,
-      LINKERD2_PROXY_ADMIN_LISTEN_ADDR: `127.0.0.1:${admin}`,
-      FUSION_PROXY_APP_ADDR: `127.0.0.1:${(app.address() as AddressInfo).port}`,
-      FUSION_PROXY_SERVICE: 'ai-kernel',
-      FUSION_PROXY_INSTANCE: 'ai-kernel-0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: Record<string, unknown>[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => lines.push(JSON.parse(line)));
-  const exited = once(child, 'exit');
-  const has = (msg: string) => lines.some((l) => l.msg === msg);
+  const proxy = await startProxyProcess(() => ({
+    ...identity,
+    FUSION_PROXY_APP_ADDR: `127.0.0.1:${(app.address() as AddressInfo).port}`,
+    FUSION_PROXY_SERVICE: 'ai-kernel',
+    FUSION_PROXY_INSTANCE: 'ai-kernel-0',
+  }));
+  const { inbound, outbound, admin } = proxy.ports;
+  const { lines } = proxy;
   try {
-    await until(() => has('outbound listening'), 'the listeners');
+    await proxy.logged('outbound listening');
     const waiting = await fetch(`http://127.0.0.1:${admin}/ready`);
     assert.equal(waiting.status, 503);
     assert.match(
@@ -104,7 +78,7 @@ test('fusion-proxy registers with the destination service before it is ready, an
     );
 
     await destination.start();
-    await until(() => has('proxy ready'), 'readiness after the registration');
+    await proxy.logged('proxy ready');
     assert.equal((await fetch(`http://127.0.0.1:${admin}/ready`)).status, 200);
     assert.deepEqual(destination.current().endpoints.snapshot('ai-kernel').endpoints, [
       {
@@ -148,17 +122,17 @@ test('fusion-proxy registers with the destination service before it is ready, an
     assert.ok(Date.parse(config.policy.receivedAt) > 0);
     assert.equal(lines.find((l) => l.msg === 'policy received')?.version, policy.version);
 
-    child.kill('SIGTERM');
-    const [code] = await exited;
+    proxy.child.kill('SIGTERM');
+    const [code] = await proxy.exited;
     assert.equal(code, 0);
-    assert.ok(has('deregistered'));
+    assert.ok(lines.some((l) => l.msg === 'deregistered'));
     assert.deepEqual(destination.current().endpoints.snapshot('ai-kernel').endpoints, []);
     assert.match(
       destination.metrics(),
       /destination_endpoint_changes_total\{change="deregistered"\} 1/,
     );
   } finally {
-    child.kill('SIGKILL');
+    proxy.child.kill('SIGKILL');
     app.close();
     await mesh.close();
   }

@@ -5,71 +5,38 @@
  * client goes through both (outbound upstream → mTLS → its own opaque inbound → Redis).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { startTestMesh } from './testing/index.ts';
-
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort, startProxyProcess, startTestMesh } from './testing/index.ts';
 
 test('fusion-proxy serves an opaque app and an opaque upstream from its environment', async () => {
   const mesh = await startTestMesh();
-  const [inbound, outbound, admin, upstream] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
+  const upstream = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'fusion-proxy-tcp-'));
   const endpoints = join(dir, 'endpoints.json');
   const identity = await mesh.identityEnv('redis');
   const self = identity.LINKERD2_PROXY_IDENTITY_LOCAL_NAME!;
-  writeFileSync(
-    endpoints,
-    JSON.stringify({ redis: [{ address: `127.0.0.1:${inbound}`, identity: self }] }),
-  );
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: {
-      PATH: process.env.PATH ?? '',
+  const proxy = await startProxyProcess(({ inbound }) => {
+    writeFileSync(
+      endpoints,
+      JSON.stringify({ redis: [{ address: `127.0.0.1:${inbound}`, identity: self }] }),
+    );
+    return {
       ...identity,
-      LINKERD2_PROXY_LOG: 'warn,linkerd=info',
-      LINKERD2_PROXY_LOG_FORMAT: 'json',
-      LINKERD2_PROXY_INBOUND_DEFAULT_POLICY: 'all-authenticated',
-      LINKERD2_PROXY_INBOUND_LISTEN_ADDR: `127.0.0.1:${inbound}`,
-      LINKERD2_PROXY_OUTBOUND_LISTEN_ADDR: `127.0.0.1:${outbound}`,
-      LINKERD2_PROXY_ADMIN_LISTEN_ADDR: `127.0.0.1:${admin}`,
       LINKERD2_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION: `5432,${inbound}`,
       FUSION_PROXY_OUTBOUND_TCP: `redis=127.0.0.1:${upstream}`,
       FUSION_PROXY_APP_ADDR: '127.0.0.1:6379',
       FUSION_PROXY_SERVICE: 'redis',
       FUSION_PROXY_STATIC_ENDPOINTS: endpoints,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    };
   });
-  const messages: string[] = [];
-  const ready = new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      messages.push(JSON.parse(line).msg);
-      if (messages.includes('proxy ready')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${messages.join(' | ')}`)));
-  });
+  const { inbound, admin } = proxy.ports;
   try {
-    await ready;
+    await proxy.logged('proxy ready');
     const config = (await (await fetch(`http://127.0.0.1:${admin}/config`)).json()) as {
       tcp: unknown;
     };
@@ -95,12 +62,11 @@ test('fusion-proxy serves an opaque app and an opaque upstream from its environm
     ]) {
       assert.ok(metrics.includes(`tcp_open_total{${labels}} 1\n`), `tcp_open_total{${labels}}`);
     }
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const [code] = await exited;
+    proxy.child.kill('SIGTERM');
+    const [code] = await proxy.exited;
     assert.equal(code, 0);
   } finally {
-    child.kill('SIGKILL');
+    proxy.child.kill('SIGKILL');
     await mesh.close();
   }
 });

@@ -4,4 +4,6 @@ export { quietLogger, startTestMesh } from './mesh.ts';
 export { sample } from './metrics.ts';
 export type { PairOptions, ProxyPair } from './pair.ts';
 export { startPair } from './pair.ts';
+export type { ProxyPorts, ProxyProcess } from './process.ts';
+export { freePort, startProxyProcess } from './process.ts';
 export { CHUNK, digestOfChunks, latch, writeChunks } from './streams.ts';
