@@ -147,4 +147,36 @@ describe('mesh client', () => {
     const mesh = createMeshClient({ endpoints: { identity: target.url } });
     await assert.rejects(mesh.fetch('identity', 'users'), /must start with "\/"/);
   });
+
+  it('sends a bodiless GET again when the sidecar had closed the kept-alive connection; never a POST', async () => {
+    // Answers once per connection, then resets it when the next request arrives on it: what a
+    // server closing an idle connection looks like to a client that reused it at that moment.
+    let requests = 0;
+    const server = http.createServer((req, res) => {
+      requests++;
+      const socket = req.socket as import('node:net').Socket & { answered?: boolean };
+      if (socket.answered) {
+        socket.resetAndDestroy();
+        return;
+      }
+      socket.answered = true;
+      req.resume();
+      req.on('end', () => res.end('ok'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const mesh = createMeshClient({ outbound: url, dependencies: ['identity'] });
+    try {
+      assert.equal(await (await mesh.fetch('identity', '/a')).text(), 'ok');
+      assert.equal(await (await mesh.fetch('identity', '/b')).text(), 'ok', 'retried once');
+      assert.equal(requests, 3);
+      await assert.rejects(
+        mesh.fetch('identity', '/c', { method: 'POST', body: 'once only' }),
+        (error: MeshError) => error.code === 'FUSION_ERR_MESH_UNREACHABLE',
+      );
+    } finally {
+      mesh.close();
+      server.close();
+    }
+  });
 });

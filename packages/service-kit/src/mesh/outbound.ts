@@ -6,8 +6,32 @@
 import http from 'node:http';
 import { Readable } from 'node:stream';
 
+/** Methods whose request, sent twice, does no more than once (RFC 9110 §9.2.2) — without a body. */
+const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /** Sends `request` to `proxy` (origin-form path) with `Host: <authority>`. */
-export function sendViaProxy(
+export async function sendViaProxy(
+  agent: http.Agent,
+  proxy: URL,
+  authority: string,
+  request: Request,
+  signal: AbortSignal,
+): Promise<Response> {
+  try {
+    return await sendOnce(agent, proxy, authority, request, signal);
+  } catch (error) {
+    // A kept-alive connection the sidecar closed as idle just as we reused it: the request
+    // never reached it (Node's documented race, see `request.reusedSocket`). Once more, on a
+    // fresh connection, when sending it twice is harmless.
+    if (!(error instanceof StaleConnection)) throw error;
+    if (request.body !== null || !RETRYABLE.has(request.method)) throw error.cause;
+    return sendOnce(agent, proxy, authority, request, signal);
+  }
+}
+
+class StaleConnection extends Error {}
+
+function sendOnce(
   agent: http.Agent,
   proxy: URL,
   authority: string,
@@ -32,7 +56,10 @@ export function sendViaProxy(
       },
       (incoming) => resolve(toResponse(incoming, request.method)),
     );
-    outgoing.on('error', reject);
+    outgoing.on('error', (error: NodeJS.ErrnoException) => {
+      const stale = outgoing.reusedSocket && error.code === 'ECONNRESET';
+      reject(stale ? new StaleConnection('stale connection', { cause: error }) : error);
+    });
     if (request.body === null) outgoing.end();
     else Readable.fromWeb(request.body as never).pipe(outgoing);
   });
