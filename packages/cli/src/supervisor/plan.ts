@@ -57,6 +57,11 @@ export interface ComponentSpec {
   readonly sidecar?: SidecarAddresses;
   /** Called before SIGTERM: an app's sidecar is told to leave discovery first. */
   readonly preStop?: PreStop;
+  /**
+   * Restarted with this one when a reload restarts it: an app's sidecar, which its pre-stop
+   * took out of discovery and which registers again only when it starts.
+   */
+  readonly restartsWith?: readonly string[];
 }
 
 export interface PreStop {
@@ -221,6 +226,7 @@ export function buildPlan(inputs: PlanInputs): Plan {
           url: `http://${formatAddress(layout.admin)}/deregister`,
           settleMs: DEREGISTER_SETTLE_MS,
         },
+        restartsWith: [proxy],
         dependsOn: [
           proxy,
           ...(service.database ? infrastructure : []),

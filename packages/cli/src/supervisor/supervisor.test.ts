@@ -124,6 +124,31 @@ describe('Supervisor', () => {
     await supervisor.stop();
   });
 
+  test('reconcile restarts a changed component together with the ones it restarts with', async () => {
+    const { events, options } = setup();
+    const sidecar = await fixtureSpec('api-proxy', { events });
+    const api = {
+      ...(await fixtureSpec('api', { dependsOn: ['api-proxy'], events })),
+      restartsWith: ['api-proxy'],
+    };
+    const other = await fixtureSpec('web', { events });
+    const supervisor = new Supervisor([sidecar, api, other], options);
+    await supervisor.start();
+    const webPid = supervisor.snapshot().components.find((c) => c.name === 'web')?.pid;
+    const report = await supervisor.reconcile([
+      sidecar,
+      { ...api, env: { ...api.env, MODE: 'fast' } },
+      other,
+    ]);
+    assert.deepEqual(report, { started: [], stopped: [], restarted: ['api', 'api-proxy'] });
+    assert.equal(supervisor.snapshot().components.find((c) => c.name === 'web')?.pid, webPid);
+    // The app stopped before its sidecar, and the sidecar started before the app again.
+    const e = readEvents(events);
+    assert.ok(e.lastIndexOf('api term') < e.lastIndexOf('api-proxy term'));
+    assert.ok(e.lastIndexOf('api-proxy listening') < e.lastIndexOf('api listening'));
+    await supervisor.stop();
+  });
+
   test('reconcile is refused unless the platform is running', async () => {
     const { options } = setup();
     const supervisor = new Supervisor([await fixtureSpec('api')], options);

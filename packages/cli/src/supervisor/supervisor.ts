@@ -100,6 +100,10 @@ export class Supervisor extends EventEmitter {
       const spec = wanted.get(c.spec.name);
       return spec !== undefined && runsDifferently(c.spec, spec);
     });
+    for (const name of changed.flatMap((c) => c.spec.restartsWith ?? [])) {
+      const partner = current.get(name);
+      if (partner && wanted.has(name) && !changed.includes(partner)) changed.push(partner);
+    }
     await stopInOrder([...gone, ...changed]);
     const fresh = specs
       .filter((spec) => !current.has(spec.name) || changed.some((c) => c.spec.name === spec.name))
