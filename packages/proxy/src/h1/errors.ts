@@ -1,0 +1,76 @@
+/**
+ * Why the parser refused a message. The status is what a server answers before closing the
+ * connection (a client turns the same error into a 502); the code is stable, for logs and
+ * tests; the reason names the rule broken, with the RFC 9112 / 9110 clause.
+ */
+
+export type H1ErrorCode =
+  | 'BAD_REQUEST_LINE'
+  | 'BAD_STATUS_LINE'
+  | 'BAD_VERSION'
+  | 'UNSUPPORTED_VERSION'
+  | 'BAD_METHOD'
+  | 'BAD_TARGET'
+  | 'BARE_CR'
+  | 'BARE_LF'
+  | 'BAD_FIELD_NAME'
+  | 'BAD_FIELD_VALUE'
+  | 'SPACE_BEFORE_COLON'
+  | 'OBS_FOLD'
+  | 'NO_HOST'
+  | 'SEVERAL_HOSTS'
+  | 'BAD_HOST'
+  | 'BAD_CONTENT_LENGTH'
+  | 'SEVERAL_CONTENT_LENGTHS'
+  | 'CONTENT_LENGTH_WITH_TRANSFER_ENCODING'
+  | 'TRANSFER_ENCODING_NOT_CHUNKED'
+  | 'UNKNOWN_TRANSFER_CODING'
+  | 'TRANSFER_ENCODING_IN_HTTP_1_0'
+  | 'BAD_CHUNK_SIZE'
+  | 'CHUNK_TOO_LARGE'
+  | 'BAD_CHUNK_EXTENSION'
+  | 'CHUNK_EXTENSIONS_TOO_LONG'
+  | 'BAD_CHUNK_END'
+  | 'BODY_TOO_LARGE'
+  | 'REQUEST_LINE_TOO_LONG'
+  | 'HEADERS_TOO_LARGE'
+  | 'TOO_MANY_FIELDS'
+  | 'UNSUPPORTED_METHOD'
+  | 'INCOMPLETE_MESSAGE'
+  | 'DATA_AFTER_CLOSE';
+
+export class H1ParseError extends Error {
+  readonly code: H1ErrorCode;
+  /** 400, 411, 413, 414, 431, 501 or 505. */
+  readonly status: number;
+
+  constructor(code: H1ErrorCode, status: number, reason: string) {
+    super(reason);
+    this.name = 'H1ParseError';
+    this.code = code;
+    this.status = status;
+  }
+}
+
+export const REASON_PHRASES: Readonly<Record<number, string>> = {
+  100: 'Continue',
+  101: 'Switching Protocols',
+  200: 'OK',
+  204: 'No Content',
+  304: 'Not Modified',
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  408: 'Request Timeout',
+  411: 'Length Required',
+  413: 'Content Too Large',
+  414: 'URI Too Long',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+  505: 'HTTP Version Not Supported',
+};
