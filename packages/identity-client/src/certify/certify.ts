@@ -4,20 +4,17 @@
  * as Linkerd), send a CSR for our identity, and check what comes back.
  *
  * Nothing here writes to the file system: the only file operation in this package is the
- * `readFile` of the token below, and the key exists only as a CryptoKey and a PEM string.
+ * `readFile` of the token below, and the key exists only as a KeyObject and a PEM string.
  */
+import { generateKeyPair } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import type { CertifyErrorBody, CertifyRequest, CertifyResponse } from '@fusion/mesh-types';
 import { CERTIFY_PATH } from '@fusion/mesh-types';
-import {
-  createCsr,
-  generateKeyPair,
-  parseCertificates,
-  parseIdentityName,
-  privateKeyToPem,
-} from '@fusion/pki';
-import type { Credentials } from '../credentials/index.ts';
+import { parseIdentityName } from '@fusion/pki';
+import { type Credentials, parsePemCertificates } from '../credentials/index.ts';
 import { credentialsFromResponse } from './check-issued.ts';
+import { createWorkloadCsr } from './csr.ts';
 import { CertifyError, type CertifyFailureCode } from './errors.ts';
 import { type JsonReply, postJson } from './transport.ts';
 
@@ -32,6 +29,8 @@ export interface CertifyParams {
   readonly signal?: AbortSignal;
 }
 
+const generateEcKeyPair = promisify(generateKeyPair);
+
 /** New credentials for `params.identity`, or a CertifyError saying why not. */
 export async function certify(params: CertifyParams): Promise<Credentials> {
   const workload = parseIdentityName(params.identity);
@@ -41,13 +40,15 @@ export async function certify(params: CertifyParams): Promise<Credentials> {
       `'${params.identity}' is not an identity name (<service>.<namespace>.serviceaccount.identity.<trust-domain>)`,
     );
   }
-  const anchors = parseCertificates(params.trustAnchorsPem);
+  const anchors = parsePemCertificates(params.trustAnchorsPem);
   const token = await readToken(params.tokenFile);
-  const keys = await generateKeyPair();
+  const { privateKey, publicKey } = await generateEcKeyPair('ec', { namedCurve: 'P-256' });
   const request: CertifyRequest = {
     identity: params.identity,
     token: token.toString('base64'),
-    certificate_signing_request: Buffer.from(await createCsr(keys, workload)).toString('base64'),
+    certificate_signing_request: createWorkloadCsr(privateKey, publicKey, workload).toString(
+      'base64',
+    ),
   };
   const reply = await postJson(
     {
@@ -62,8 +63,8 @@ export async function certify(params: CertifyParams): Promise<Credentials> {
   );
   return credentialsFromResponse(parseReply(reply), {
     identity: params.identity,
-    keys,
-    keyPem: await privateKeyToPem(keys.privateKey),
+    publicKey,
+    keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
     trustAnchorsPem: params.trustAnchorsPem,
     anchors,
     now: params.now(),

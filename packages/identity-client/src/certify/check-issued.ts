@@ -4,41 +4,44 @@
  * anchors, would only fail later at a peer's handshake, far from the cause; refusing it here
  * keeps the old credentials in service and says exactly what was wrong.
  */
-import { webcrypto } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { CertifyResponse } from '@fusion/mesh-types';
-import type { CryptoKeyPair } from '@fusion/pki';
-import { signedByAny, x509 } from '@fusion/pki';
-import type { Credentials } from '../credentials/index.ts';
-import { createCredentials } from '../credentials/index.ts';
+import {
+  type Credentials,
+  createCredentials,
+  type MeshCertificate,
+  parseCertificate,
+  signedByAny,
+} from '../credentials/index.ts';
 import { CertifyError } from './errors.ts';
 
 export interface IssuedExpectations {
   readonly identity: string;
-  readonly keys: CryptoKeyPair;
+  readonly publicKey: KeyObject;
   readonly keyPem: string;
   readonly trustAnchorsPem: string;
-  readonly anchors: readonly x509.X509Certificate[];
+  readonly anchors: readonly MeshCertificate[];
   readonly now: number;
 }
 
-export async function credentialsFromResponse(
+export function credentialsFromResponse(
   reply: CertifyResponse,
   expect: IssuedExpectations,
-): Promise<Credentials> {
+): Credentials {
   const leaf = decodeCertificate(reply.leaf_certificate, 'leaf_certificate');
   const intermediates = reply.intermediate_certificates.map((der, i) =>
     decodeCertificate(der, `intermediate_certificates[${i}]`),
   );
 
-  const ours = Buffer.from(await webcrypto.subtle.exportKey('spki', expect.keys.publicKey));
-  if (!ours.equals(Buffer.from(leaf.publicKey.rawData))) {
+  const ours = expect.publicKey.export({ type: 'spki', format: 'der' });
+  if (!ours.equals(leaf.native.publicKey.export({ type: 'spki', format: 'der' }))) {
     throw new CertifyError(
       'leaf-key-mismatch',
-      `the issued certificate (serial ${leaf.serialNumber}) is for a different key than the one in our CSR`,
+      `the issued certificate (serial ${leaf.serial}) is for a different key than the one in our CSR`,
     );
   }
 
-  const names = dnsNames(leaf);
+  const names = leaf.dnsNames;
   if (names.length !== 1 || names[0] !== expect.identity) {
     throw new CertifyError(
       'leaf-identity-mismatch',
@@ -48,7 +51,7 @@ export async function credentialsFromResponse(
 
   const chain = [leaf, ...intermediates];
   for (let i = 0; i + 1 < chain.length; i++) {
-    if (!(await signedByAny(chain[i]!, [chain[i + 1]!]))) {
+    if (!signedByAny(chain[i]!, [chain[i + 1]!])) {
       throw new CertifyError(
         'leaf-untrusted',
         `the issued chain is broken: '${chain[i]!.subject}' is not signed by '${chain[i + 1]!.subject}'`,
@@ -56,7 +59,7 @@ export async function credentialsFromResponse(
     }
   }
   const top = chain[chain.length - 1]!;
-  if (!(await signedByAny(top, expect.anchors))) {
+  if (!signedByAny(top, expect.anchors)) {
     throw new CertifyError(
       'leaf-untrusted',
       `the issued chain ends at '${top.subject}' (issued by '${top.issuer}'), which no trust anchor signed`,
@@ -80,12 +83,12 @@ export async function credentialsFromResponse(
   });
 }
 
-function decodeCertificate(base64: unknown, field: string): x509.X509Certificate {
+function decodeCertificate(base64: unknown, field: string): MeshCertificate {
   if (typeof base64 !== 'string' || base64.length === 0) {
     throw new CertifyError('bad-response', `identity service reply has no ${field}`);
   }
   try {
-    return new x509.X509Certificate(new Uint8Array(Buffer.from(base64, 'base64')));
+    return parseCertificate(Buffer.from(base64, 'base64'));
   } catch (error) {
     throw new CertifyError(
       'bad-response',
@@ -93,9 +96,4 @@ function decodeCertificate(base64: unknown, field: string): x509.X509Certificate
       { cause: error },
     );
   }
-}
-
-function dnsNames(cert: x509.X509Certificate): string[] {
-  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
-  return (san?.names.toJSON() ?? []).filter((n) => n.type === 'dns').map((n) => n.value);
 }

@@ -63,7 +63,7 @@ describe('IdentityClient', () => {
       const first = await client.start();
       assert.equal(client.credentials(), first);
       assert.equal(first.identity, KERNEL);
-      const leaf = new X509Certificate(first.leaf.toString('pem'));
+      const leaf = new X509Certificate(first.leaf.pem);
       assert.match(leaf.subjectAltName ?? '', new RegExp(`^DNS:${KERNEL.replaceAll('.', '\\.')},`));
       const ourKey = createPublicKey(first.keyPem).export({ type: 'spki', format: 'der' });
       assert.ok(ourKey.equals(leaf.publicKey.export({ type: 'spki', format: 'der' })));

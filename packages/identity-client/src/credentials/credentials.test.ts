@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import { generateKeyPair, parseIdentityName, privateKeyToPem, signLeaf, x509 } from '@fusion/pki';
 import { createTestPki, KERNEL } from '../testing/index.ts';
+import { parseCertificate } from './certificate.ts';
 import { createCredentials } from './credentials.ts';
 import { checkPeerIdentity, dnsNamesOf, PeerIdentityError } from './peer-identity.ts';
 
@@ -19,8 +20,8 @@ async function sampleCredentials() {
   const credentials = createCredentials({
     identity: KERNEL,
     keyPem,
-    leaf: issued.cert,
-    intermediates: [pki.issuer.cert],
+    leaf: parseCertificate(issued.der),
+    intermediates: [parseCertificate(new Uint8Array(pki.issuer.cert.rawData))],
     trustAnchorsPem: pki.anchorsPem,
     obtainedAt: new Date(1_000),
   });

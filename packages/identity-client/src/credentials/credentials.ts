@@ -7,7 +7,7 @@
 
 import type tls from 'node:tls';
 import { inspect } from 'node:util';
-import type { x509 } from '@fusion/pki';
+import type { MeshCertificate } from './certificate.ts';
 
 export interface Credentials {
   /** The identity name the leaf certifies (its DNS SAN). */
@@ -16,7 +16,7 @@ export interface Credentials {
   readonly keyPem: string;
   /** Leaf first, then the intermediates, as TLS wants to present them. */
   readonly certChainPem: string;
-  readonly leaf: x509.X509Certificate;
+  readonly leaf: MeshCertificate;
   /** The leaf's notAfter. */
   readonly validUntil: Date;
   readonly trustAnchorsPem: string;
@@ -31,8 +31,8 @@ export interface Credentials {
 export interface CredentialsParts {
   readonly identity: string;
   readonly keyPem: string;
-  readonly leaf: x509.X509Certificate;
-  readonly intermediates: readonly x509.X509Certificate[];
+  readonly leaf: MeshCertificate;
+  readonly intermediates: readonly MeshCertificate[];
   readonly trustAnchorsPem: string;
   readonly obtainedAt: Date;
 }
@@ -44,7 +44,7 @@ export function createCredentials(parts: CredentialsParts): Credentials {
 class MeshCredentials implements Credentials {
   readonly identity: string;
   readonly certChainPem: string;
-  readonly leaf: x509.X509Certificate;
+  readonly leaf: MeshCertificate;
   readonly validUntil: Date;
   readonly trustAnchorsPem: string;
   readonly serial: string;
@@ -55,12 +55,10 @@ class MeshCredentials implements Credentials {
     this.identity = parts.identity;
     this.#keyPem = parts.keyPem;
     this.leaf = parts.leaf;
-    this.certChainPem = [parts.leaf, ...parts.intermediates]
-      .map((c) => c.toString('pem'))
-      .join('\n');
+    this.certChainPem = [parts.leaf, ...parts.intermediates].map((c) => c.pem).join('\n');
     this.validUntil = parts.leaf.notAfter;
     this.trustAnchorsPem = parts.trustAnchorsPem;
-    this.serial = parts.leaf.serialNumber.toLowerCase();
+    this.serial = parts.leaf.serial;
     this.obtainedAt = parts.obtainedAt;
   }
 

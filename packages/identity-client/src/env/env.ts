@@ -4,9 +4,10 @@
  * Every problem is reported at once, each naming its variable and what was expected: a sidecar
  * that will not start should say why in one go.
  */
-import { parseCertificates, parseIdentityName } from '@fusion/pki';
+import { parseIdentityName } from '@fusion/pki';
 import type { IdentityClientOptions } from '../client/index.ts';
 import { DEFAULT_MAX_REFRESH_MS, DEFAULT_MIN_REFRESH_MS } from '../client/index.ts';
+import { parsePemCertificates } from '../credentials/index.ts';
 import { parseEnvDuration } from './duration.ts';
 
 export const IDENTITY_ENV = {
@@ -116,7 +117,7 @@ function duration(
 
 function anchorProblem(pem: string): string | undefined {
   try {
-    return parseCertificates(pem).length === 0 ? 'contains no PEM certificate' : undefined;
+    return parsePemCertificates(pem).length === 0 ? 'contains no PEM certificate' : undefined;
   } catch (error) {
     return `cannot be parsed (${(error as Error).message})`;
   }
