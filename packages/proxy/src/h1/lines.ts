@@ -38,7 +38,11 @@ export function parseRequestLine(buf: Buffer, start: number, end: number): Reque
   const targetStart = ++i;
   while (i < end && TARGET[buf[i] as number] === 1) i++;
   if (i === targetStart || i === end || buf[i] !== SP) {
-    if (buf[i] === CR) throw bareCr();
+    // buf[end] is the line's own CR, so only a CR before it is a bare one.
+    if (i < end && buf[i] === CR) throw bareCr();
+    if (i === end && i > targetStart) {
+      throw bad('BAD_REQUEST_LINE', 'no HTTP-version: an HTTP/0.9 request line (RFC 9112 §3)');
+    }
     throw bad(
       'BAD_TARGET',
       'the request-target is empty or holds a byte that is not visible ASCII (RFC 9112 §3.2)',

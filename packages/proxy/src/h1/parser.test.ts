@@ -109,6 +109,8 @@ describe('RequestParser', () => {
     ['NUL in value (RFC 9110 §5.5)', 'GET / HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n', 400, 'BAD_FIELD_VALUE'],
     ['no Host (RFC 9112 §3.2)', 'GET / HTTP/1.1\r\n\r\n', 400, 'NO_HOST'],
     ['two Hosts (RFC 9112 §3.2)', 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', 400, 'SEVERAL_HOSTS'],
+    // Was reported as a bare CR: the check read the line's own CR, just past its end.
+    ['HTTP/0.9 request line, no version (RFC 9112 §3)', 'GET /\r\n\r\n', 400, 'BAD_REQUEST_LINE'],
     ['HTTP/1.2 (RFC 9112 §2.3)', 'GET / HTTP/1.2\r\nHost: a\r\n\r\n', 505, 'UNSUPPORTED_VERSION'],
     ['bad chunk size (RFC 9112 §7.1)', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400, 'BAD_CHUNK_SIZE'],
     ['chunk end (RFC 9112 §7.1)', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nabc\r\n', 400, 'BAD_CHUNK_END'],
