@@ -13,7 +13,7 @@ import {
 
 const secs = (ms: number | undefined) => (ms === undefined ? '–' : (ms / 1000).toFixed(2));
 const msText = (ms: number | undefined) => (ms === undefined ? '–' : ms.toFixed(0));
-const met = (ms: number | undefined) => (ms === undefined ? '–' : ms < TARGET_MS ? 'yes' : 'no');
+const met = (ms: number | undefined) => (ms === undefined ? '–' : ms <= TARGET_MS ? 'yes' : 'no');
 
 export function startupTables(run: StartupRun): Table[] {
   const tables: Table[] = [];
@@ -23,12 +23,16 @@ export function startupTables(run: StartupRun): Table[] {
     const phase = (p: Phase) =>
       summarize(run.launches.flatMap((l) => (l.phasesMs[p] === undefined ? [] : [l.phasesMs[p]!])));
     const readySummary = summarize(ready);
+    const nodeAlone = summarize(
+      run.launches.flatMap((l) => (l.nodeAloneMs === undefined ? [] : [l.nodeAloneMs])),
+    );
     const cpu = run.launches.flatMap((l) =>
       l.cpuSecondsToReady === undefined ? [] : [l.cpuSecondsToReady],
     );
     const rows: (string | number)[][] = run.launches.map((l, i) => [
       i + 1,
       l.loadAverage.toFixed(1),
+      msText(l.nodeAloneMs),
       msText(l.phasesMs.admin),
       msText(l.phasesMs.certificate),
       msText(l.phasesMs.registered),
@@ -44,6 +48,7 @@ export function startupTables(run: StartupRun): Table[] {
       rows.push([
         label,
         '',
+        msText(nodeAlone[pick]),
         msText(phase('admin')[pick]),
         msText(phase('certificate')[pick]),
         msText(phase('registered')[pick]),
@@ -58,19 +63,20 @@ export function startupTables(run: StartupRun): Table[] {
       columns: [
         'launch',
         'load avg',
+        '`node -e 0`',
         'admin listening',
         'certificate obtained',
         'registered',
         '"proxy ready" logged',
         '/ready 200',
-        '< 1 s',
+        `≤ ${TARGET_MS} ms`,
         'CPU s to ready',
       ],
       rows,
       notes: [
-        `fusion-proxy: ${run.programs['fusion-proxy'] ?? '?'}, run with plain \`node --enable-source-maps\` as \`fusion up\` runs a sidecar, the supervisor's environment (service ${SERVICE}); control plane: ${run.programs['control plane'] ?? '?'}, its own process, already running.`,
-        `Launches one after another, each stopped (SIGTERM, deregistered) before the next; /ready polled every ${POLL_MS} ms. Phases from the proxy's own JSON log lines: "admin listening" is Node's start plus loading the bundle; then a P-256 key, a CSR and Certify over TLS; then listeners and the first Register with the destination service. CPU s to ready: the proxy's own user + system time when /ready first answered; nine sidecars starting at once under \`fusion up\` need about nine times that from the machine's 2 cores.`,
-        `Target: ready in under ${TARGET_MS / 1000} s. ${ready.length ? `${ready.filter((r) => r < TARGET_MS).length} of ${ready.length} launches met it.` : 'No launch got ready.'}`,
+        `fusion-proxy: ${run.programs['fusion-proxy'] ?? '?'}, run with plain \`node --max-semi-space-size=4 --enable-source-maps\` as \`fusion up\` runs a sidecar, the supervisor's environment (service ${SERVICE}); control plane: ${run.programs['control plane'] ?? '?'}, its own process, already running.`,
+        `Launches one after another, each stopped (SIGTERM, deregistered) before the next; /ready polled every ${POLL_MS} ms. \`node -e 0\`: Node alone with the same V8 flags, spawn → exit, timed just before each launch (the floor). Phases from the proxy's own JSON log lines: "admin listening" is Node's start plus loading the bundle; then a P-256 key, a CSR and Certify over TLS; then listeners and the first Register with the destination service. CPU s to ready: the proxy's own user + system time when /ready first answered; nine sidecars starting at once under \`fusion up\` need about nine times that from the machine's 2 cores.`,
+        `Target (issue 10): ready within ${TARGET_MS} ms on an idle machine. ${ready.length ? `${ready.filter((r) => r <= TARGET_MS).length} of ${ready.length} launches met it.` : 'No launch got ready.'}`,
       ],
     });
   }
@@ -145,7 +151,7 @@ export function startupTables(run: StartupRun): Table[] {
       ],
       rows,
       notes: [
-        `Target for sidecars: under ${TARGET_MS / 1000} s. ${targetLine(run.ups)}`,
+        `Target for a lone sidecar: within ${TARGET_MS} ms. ${targetLine(run.ups)}`,
         ...run.ups.flatMap((u, i) =>
           u.components
             .filter((c) => c.restarts > 0)
@@ -175,5 +181,5 @@ function targetLine(ups: readonly Up[]): string {
   if (own.length === 0) return 'No sidecar logged "proxy ready".';
   const o = summarize(own);
   const s = summarize(seen);
-  return `Sidecars under \`fusion up\` (all nine start at once; each app only once its own sidecar is ready): "proxy ready" p50 ${msText(o.p50)} ms, max ${msText(o.max)} ms (${own.filter((v) => v < TARGET_MS).length} of ${own.length} under 1 s); as the supervisor saw it p50 ${msText(s.p50)} ms, max ${msText(s.max)} ms.`;
+  return `Sidecars under \`fusion up\` (all nine start at once; each app only once its own sidecar is ready): "proxy ready" p50 ${msText(o.p50)} ms, max ${msText(o.max)} ms (${own.filter((v) => v <= TARGET_MS).length} of ${own.length} within ${TARGET_MS} ms); as the supervisor saw it p50 ${msText(s.p50)} ms, max ${msText(s.max)} ms.`;
 }
