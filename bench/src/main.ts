@@ -11,6 +11,8 @@ import { runChain } from './scenarios/chain.ts';
 import { chainFigures, chainTables } from './scenarios/chain-tables.ts';
 import { runDestinationFanout } from './scenarios/destination-fanout.ts';
 import { runIdentity } from './scenarios/identity.ts';
+import { runIdle } from './scenarios/idle.ts';
+import { idleTables } from './scenarios/idle-tables.ts';
 import { runPair } from './scenarios/pair.ts';
 import { pairFigures } from './scenarios/pair-figures.ts';
 import { pairTables } from './scenarios/pair-tables.ts';
@@ -36,12 +38,15 @@ scenarios:
   startup      a sidecar from launch to ready (certificate + registration), N times against a
                control plane (--launches, default 10; --smoke 3), and \`fusion up --detach\`
                to all ready (--ups, default 2; --smoke 1), with each component's start → ready
+  idle         \`fusion up --detach\` to all ready, then the RSS and CPU of every process of the
+               idle platform over --seconds (default 30; --smoke 5), --rounds platforms
 
 options:
   --seconds N  seconds per measurement (default 5; pair, transport, chain 10)
   --launches N startup: sidecar launches (default 10)
   --ups N      startup: \`fusion up\` runs (default 2)
-  --rounds N   pair, transport, chain: repeat every measurement N times, interleaved (default 2)
+  --rounds N   pair, transport, chain: repeat every measurement N times, interleaved (default 2);
+               idle: platforms brought up one after another
   --no-wrk     pair: skip the wrk cross-check of maximum throughput
   --programs SRC  pair: what fusion-proxy and the control plane run from — HEAD (default:
                the committed sources, bundled as fusion up runs a sidecar), worktree (the
@@ -72,8 +77,8 @@ if (values.help || !scenario) {
   console.log(USAGE);
   process.exit(values.help ? 0 : 2);
 }
-const DEFAULT_SECONDS: Record<string, number> = { pair: 10, transport: 10, chain: 10 };
-const SMOKE_SECONDS: Record<string, number> = { chain: 3 };
+const DEFAULT_SECONDS: Record<string, number> = { pair: 10, transport: 10, chain: 10, idle: 30 };
+const SMOKE_SECONDS: Record<string, number> = { chain: 3, idle: 5 };
 const seconds = values.smoke
   ? (SMOKE_SECONDS[scenario] ?? 1)
   : Number(values.seconds ?? DEFAULT_SECONDS[scenario] ?? 5);
@@ -228,6 +233,17 @@ switch (scenario) {
     console.log(`results: ${saveResults('startup', facts, tables, run)}.{json,md}`);
     if (run.broken.length > 0) {
       console.error(`bench startup: ${run.broken.join('; ')}`);
+      process.exit(1);
+    }
+    break;
+  }
+  case 'idle': {
+    const run = await runIdle({ seconds, settleSeconds: values.smoke ? 2 : 10, rounds });
+    const tables = idleTables(run);
+    console.log(markdown(facts, tables));
+    console.log(`results: ${saveResults('idle', facts, tables, run)}.{json,md}`);
+    if (!run.rounds.some((r) => r.ok)) {
+      console.error(`bench idle: ${run.rounds.map((r) => r.error).join('; ')}`);
       process.exit(1);
     }
     break;
