@@ -1,13 +1,14 @@
 /**
- * The control plane and the sidecar, as `fusion up` runs them. From dist/ each is already one
- * bundled file. From source each is bundled here, at every `fusion up`, into
+ * The control plane, the sidecar, the embedded PostgreSQL and the apps, as `fusion up` runs
+ * them. From dist/ each is already one bundled file. From source each is bundled here, at every
+ * `fusion up` (and for an app a reload adds), into
  * node_modules/.cache/fusion/ (beside the node_modules its third-party imports load from), the
  * way `npm run build` bundles it: through tsx each process would transform every module at
  * start — seconds of CPU when the control plane restarts under load — and carry the loader for
  * its whole life (docs/decisions/0012 has the figures).
  */
 import { mkdirSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -38,4 +39,30 @@ export async function bundledProgram(entry: string, name: string): Promise<strin
   await bundler.bundleProgram(entry, temp);
   renameSync(temp, outfile);
   return outfile;
+}
+
+/**
+ * The apps' entries bundled, all at once: entry → the file to run. Only TypeScript entries in
+ * this repository (their third-party imports load from its node_modules, beside the cache); an
+ * entry that does not bundle (a syntax error) is left out, so it runs through tsx as before
+ * and its own log says what is wrong.
+ */
+export async function bundledApps(entries: readonly string[]): Promise<Record<string, string>> {
+  const ours = [...new Set(entries)].filter((entry) => {
+    const inside = relative(repoRoot, entry);
+    return entry.endsWith('.ts') && !inside.startsWith('..') && !inside.startsWith('/');
+  });
+  const bundled = await Promise.all(
+    ours.map(async (entry) => {
+      const name = `app-${relative(repoRoot, entry)
+        .replace(/\.ts$/, '')
+        .replace(/[^A-Za-z0-9_-]+/g, '-')}`;
+      try {
+        return [entry, await bundledProgram(entry, name)] as const;
+      } catch {
+        return [entry, entry] as const;
+      }
+    }),
+  );
+  return Object.fromEntries(bundled.filter(([entry, file]) => file !== entry));
 }

@@ -15,8 +15,8 @@ export interface FollowConfigOptions {
   /** The config running now: a save that changes nothing applies nothing. */
   readonly running: FusionConfig;
   readonly supervisor: Supervisor;
-  /** The plan for a new config; throws when it cannot run (a port clash). */
-  readonly plan: (config: FusionConfig) => Plan;
+  /** The plan for a new config; rejects when it cannot run (a port clash). */
+  readonly plan: (config: FusionConfig) => Plan | Promise<Plan>;
   /** Writes tokens for new workloads before they start. */
   readonly beforeStart: (plan: Plan) => Promise<void>;
   /** Where each outcome is told: the terminal and the supervisor log. */
@@ -67,7 +67,7 @@ async function reload(options: FollowConfigOptions, lastText: string | undefined
   if (text === lastText) return undefined;
   let plan: Plan;
   try {
-    plan = options.plan(result.config);
+    plan = await options.plan(result.config);
     await options.beforeStart(plan);
     const outcome = await options.supervisor.reconcile(plan.components);
     const parts = [

@@ -270,6 +270,31 @@ services:
     ]);
   });
 
+  test('a bundled app runs on node alone, with source maps; an app not bundled through tsx', () => {
+    const plan = buildPlan({
+      ...inputs(config(realFile)),
+      appPrograms: { '/repo/services/identity/src/main.ts': '/cache/app-identity.mjs' },
+    });
+    const identity = plan.components.find((c) => c.name === 'identity')!;
+    assert.equal(identity.command, '/usr/bin/node');
+    assert.deepEqual(identity.args, ['--enable-source-maps', '/cache/app-identity.mjs']);
+    const kernel = plan.components.find((c) => c.name === 'ai-kernel')!;
+    assert.deepEqual(kernel.args, [
+      '--import',
+      'file:///tsx/index.mjs',
+      '/repo/services/ai-kernel/src/main.ts',
+    ]);
+  });
+
+  test('a bundled embedded PostgreSQL runs on node alone, free to collect its garbage', () => {
+    const plan = buildPlan({ ...inputs(config(realFile)), postgresEntry: '/cache/pg.mjs' });
+    assert.deepEqual(plan.components[0]!.args, [
+      '--expose-gc',
+      '--enable-source-maps',
+      '/cache/pg.mjs',
+    ]);
+  });
+
   test('grpc and http2 apps are spoken to as h2c by their sidecar', () => {
     const cfg = config(`version: 1
 services:
