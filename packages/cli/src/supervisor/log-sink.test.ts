@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
 import { LogSink, toRecord } from './log-sink.ts';
 
@@ -60,5 +61,43 @@ describe('LogSink', () => {
     assert.equal(supervisorLine.code, 0);
     assert.deepEqual(sink.recentLines('demo', 5).sort(), ['error oops', 'info hello']);
     assert.equal(seen.length, 3);
+  });
+
+  test('relays lines already in the mesh shape byte for byte, across chunk boundaries', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fusion-logs-'));
+    const sink = new LogSink(dir);
+    const warnings: string[] = [];
+    sink.onRecord(
+      (source, record) => warnings.push(`${source}:${record.level}:${record.msg}`),
+      'warn',
+    );
+    const stdout = new PassThrough();
+    sink.attach('identity', { stdout, stderr: null } as unknown as ChildProcess);
+    // Key order and spacing a re-serialisation would not keep the same way: kept as they came.
+    const request =
+      '{"level":"info","time":"2026-12-02T15:00:00.000Z","service":"identity","status":200,"msg":"request completed","n":1.50}';
+    const slow =
+      '{"level":"warn","time":"2026-12-02T15:00:00.001Z","service":"identity","msg":"slow"}';
+    stdout.write(`${request}\n${slow.slice(0, 20)}`);
+    stdout.write(`${slow.slice(20)}\r\n{"level":30,"time":0,"msg":"pino"}\n`);
+    stdout.end();
+    await once(stdout, 'end');
+    await sink.close();
+
+    const lines = readFileSync(join(dir, 'identity.log'), 'utf8').split('\n');
+    assert.equal(lines[0], request);
+    assert.equal(lines[1], slow);
+    // Not in the mesh shape (a numeric level): normalised as before.
+    assert.deepEqual(JSON.parse(lines[2]!), {
+      level: 'info',
+      time: '1970-01-01T00:00:00.000Z',
+      msg: 'pino',
+    });
+    assert.deepEqual(warnings, ['identity:warn:slow']);
+    assert.deepEqual(sink.recentLines('identity', 3), [
+      'info request completed',
+      'warn slow',
+      'info pino',
+    ]);
   });
 });

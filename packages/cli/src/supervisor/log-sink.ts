@@ -1,12 +1,17 @@
 /**
  * Collects every component's output into `.fusion/logs/<component>.log`, one JSON object per
- * line with the mesh's field names, and hands each record to the console view. Lines that are
+ * line with the mesh's field names, and hands records to the console view. Lines that are
  * not JSON (a stack trace, a third-party program) are wrapped so the files stay uniform.
+ *
+ * A line already in the mesh's shape (our logger's: `{"level":"info","time":"…ISO…",…}`) is
+ * relayed as it came, never parsed: the apps log every request at info, and parsing and
+ * re-serialising each line cost the supervisor as much CPU as a sidecar (docs/performance.md,
+ * "Platform overhead"). Such a line is parsed only when a listener wants its level, or when a
+ * crash report asks for the last lines.
  */
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 
 export interface LogRecord {
   readonly time: string;
@@ -19,6 +24,23 @@ export interface LogRecord {
 export type LogListener = (source: string, record: LogRecord) => void;
 
 const RECENT_LINES = 20;
+const LEVEL_RANK: Readonly<Record<string, number>> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+  silent: Number.POSITIVE_INFINITY,
+};
+/** A line our logger wrote: level name first, then an ISO time (packages/telemetry). */
+const MESH_LINE = /^\{"level":"(trace|debug|info|warn|error|fatal)","time":"\d{4}-[^"]*"/;
+
+interface Listening {
+  readonly listener: LogListener;
+  readonly minRank: number;
+}
+
 /** pino's numeric levels, for programs that log numbers rather than names. */
 const PINO_LEVELS: Record<number, string> = {
   10: 'trace',
@@ -32,24 +54,38 @@ const PINO_LEVELS: Record<number, string> = {
 export class LogSink {
   private readonly dir: string;
   private readonly files = new Map<string, WriteStream>();
-  private readonly recent = new Map<string, string[]>();
-  private readonly listeners: LogListener[] = [];
+  /** Per component, its last lines as they came (relayed) or as records (wrapped, our own). */
+  private readonly recent = new Map<string, (string | LogRecord)[]>();
+  private readonly listeners: Listening[] = [];
+  /** The least rank any listener wants: lines below it are never parsed. */
+  private minListenedRank = Number.POSITIVE_INFINITY;
 
   constructor(dir: string) {
     this.dir = dir;
     mkdirSync(dir, { recursive: true });
   }
 
-  onRecord(listener: LogListener): void {
-    this.listeners.push(listener);
+  /** Calls `listener` for every record at `minLevel` or above (default: all of them). */
+  onRecord(listener: LogListener, minLevel = 'trace'): void {
+    const minRank = LEVEL_RANK[minLevel] ?? 0;
+    this.listeners.push({ listener, minRank });
+    this.minListenedRank = Math.min(this.minListenedRank, minRank);
   }
 
   /** Reads a child's stdout and stderr line by line until it exits. */
   attach(component: string, child: ChildProcess): void {
     const follow = (stream: NodeJS.ReadableStream | null, fallbackLevel: string) => {
       if (!stream) return;
-      createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
-        if (line.trim() !== '') this.write(component, toRecord(component, line, fallbackLevel));
+      stream.setEncoding('utf8');
+      let partial = '';
+      stream.on('data', (chunk: string) => {
+        const lines = (partial + chunk).split('\n');
+        partial = lines.pop()!;
+        this.relay(component, lines, fallbackLevel);
+      });
+      stream.on('end', () => {
+        if (partial !== '') this.relay(component, [partial], fallbackLevel);
+        partial = '';
       });
     };
     follow(child.stdout, 'info');
@@ -71,7 +107,10 @@ export class LogSink {
 
   /** The last `count` messages a component logged, for crash reports. */
   recentLines(component: string, count: number): string[] {
-    return (this.recent.get(component) ?? []).slice(-count);
+    return (this.recent.get(component) ?? []).slice(-count).map((entry) => {
+      const record = typeof entry === 'string' ? toRecord(component, entry, 'info') : entry;
+      return `${record.level} ${record.msg}`;
+    });
   }
 
   async close(): Promise<void> {
@@ -82,13 +121,48 @@ export class LogSink {
     await Promise.all(closing);
   }
 
+  /** One chunk's complete lines: runs of relayed lines go to the file in one write. */
+  private relay(source: string, lines: readonly string[], fallbackLevel: string): void {
+    let batch = '';
+    for (const raw of lines) {
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (line.trim() === '') continue;
+      const level = line.endsWith('}') ? MESH_LINE.exec(line)?.[1] : undefined;
+      if (level === undefined) {
+        if (batch !== '') this.fileFor(source).write(batch);
+        batch = '';
+        this.write(source, toRecord(source, line, fallbackLevel));
+        continue;
+      }
+      batch += `${line}\n`;
+      this.remember(source, line);
+      if (LEVEL_RANK[level]! >= this.minListenedRank)
+        this.notify(source, toRecord(source, line, 'info'));
+    }
+    if (batch !== '') this.fileFor(source).write(batch);
+  }
+
   private write(source: string, record: LogRecord): void {
     this.fileFor(source).write(`${JSON.stringify(record)}\n`);
-    const recent = this.recent.get(source) ?? [];
-    recent.push(`${record.level} ${record.msg}`);
+    this.remember(source, record);
+    this.notify(source, record);
+  }
+
+  private remember(source: string, entry: string | LogRecord): void {
+    let recent = this.recent.get(source);
+    if (!recent) {
+      recent = [];
+      this.recent.set(source, recent);
+    }
+    recent.push(entry);
     if (recent.length > RECENT_LINES) recent.shift();
-    this.recent.set(source, recent);
-    for (const listener of this.listeners) listener(source, record);
+  }
+
+  private notify(source: string, record: LogRecord): void {
+    const rank = LEVEL_RANK[record.level] ?? LEVEL_RANK.info!;
+    for (const { listener, minRank } of this.listeners) {
+      if (rank >= minRank) listener(source, record);
+    }
   }
 
   private fileFor(component: string): WriteStream {

@@ -154,24 +154,44 @@ describe('createService', () => {
     });
   });
 
-  it('logs one JSON line per request with req_id, route and status', async () => {
+  it('logs one JSON line per request with req_id, route and status, at debug', async () => {
     const routes = (app: ServiceApp) => {
       app.get('/things/:id', async () => 'ok');
     };
+    const { destination, lines } = captureLogs();
+    await withService(
+      { routes, env: { ...env, LOG_LEVEL: 'debug' }, logDestination: destination },
+      async (app) => {
+        await app.inject({ url: '/things/7', headers: { 'x-request-id': 'abc-123' } });
+        const requestLines = lines.filter((l) => l.msg === 'request completed');
+        assert.equal(requestLines.length, 1);
+        const line = requestLines[0]!;
+        assert.equal(line.service, 'kit-test');
+        assert.equal(line.level, 'debug');
+        assert.equal(line.req_id, 'abc-123');
+        assert.equal(line.route, '/things/:id');
+        assert.equal(line.url, '/things/7');
+        assert.equal(line.status, 200);
+        assert.equal(typeof line.duration_ms, 'number');
+        assert.equal(typeof line.time, 'string');
+      },
+    );
+  });
+
+  it('at info, logs only the requests that failed: a 5xx at warn, never a probe', async () => {
+    const routes = (app: ServiceApp) => {
+      app.get('/things/:id', async () => 'ok');
+      app.get('/broken', async (_request, reply) => reply.code(503).send('down'));
+    };
     await withService({ routes }, async (app, logs) => {
-      await app.inject({ url: '/things/7', headers: { 'x-request-id': 'abc-123' } });
+      await app.inject('/things/7');
       await app.inject('/health');
+      await app.inject('/broken');
       const requestLines = logs.filter((l) => l.msg === 'request completed');
-      assert.equal(requestLines.length, 1, 'the /health probe logs at debug, below info');
-      const line = requestLines[0]!;
-      assert.equal(line.service, 'kit-test');
-      assert.equal(line.level, 'info');
-      assert.equal(line.req_id, 'abc-123');
-      assert.equal(line.route, '/things/:id');
-      assert.equal(line.url, '/things/7');
-      assert.equal(line.status, 200);
-      assert.equal(typeof line.duration_ms, 'number');
-      assert.equal(typeof line.time, 'string');
+      assert.deepEqual(
+        requestLines.map((l) => [l.level, l.url, l.status]),
+        [['warn', '/broken', 503]],
+      );
     });
   });
 

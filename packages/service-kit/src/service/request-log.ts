@@ -1,7 +1,12 @@
 /**
  * Request logging: one line per request, written when it completes, with snake_case fields like
- * every other line (`req_id`, `status`, `duration_ms`). Probes and scrapes log at debug so a
- * supervisor polling /ready does not drown the service's own lines.
+ * every other line (`req_id`, `status`, `duration_ms`). A request that went well logs at debug:
+ * under `fusion up` every line crosses a pipe to the supervisor and into a file, which at info
+ * cost the supervisor about as much CPU per request as a sidecar (docs/performance.md,
+ * "Platform overhead"); `LOG_LEVEL=debug` (fusion.yaml `logging.level`) shows them. A 5xx logs
+ * at warn and a thrown error at error, so failures show at the default level. Probes and
+ * scrapes stay at debug whatever they answer: a supervisor polling /ready does not drown the
+ * service's own lines.
  */
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 
@@ -32,8 +37,8 @@ export class ServiceLogController extends LogController {
       duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
     };
     if (error) reply.log.error({ ...fields, err: error }, 'request failed');
-    else if (route !== undefined && QUIET_ROUTES.has(route))
-      reply.log.debug(fields, 'request completed');
-    else reply.log.info(fields, 'request completed');
+    else if (reply.statusCode >= 500 && !(route !== undefined && QUIET_ROUTES.has(route)))
+      reply.log.warn(fields, 'request completed');
+    else reply.log.debug(fields, 'request completed');
   }
 }
