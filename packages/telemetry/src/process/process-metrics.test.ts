@@ -44,6 +44,25 @@ describe('process metrics', () => {
     }
   });
 
+  it('sees a stall longer than its sampling interval in full', async () => {
+    const registry = new Registry();
+    const metrics = registerProcessMetrics(registry);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      registry.expose(); // closes the window that opened with the monitor
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const blockedUntil = Date.now() + 400;
+      while (Date.now() < blockedUntil) {
+        // A handler that holds the loop for 400 ms.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const max = samples(registry.expose()).get('nodejs_eventloop_lag_max_seconds')!;
+      assert.ok(max >= 0.3, `a 400 ms stall reads ${max} s`);
+    } finally {
+      metrics.stop();
+    }
+  });
+
   it('keeps CPU counters monotonic across scrapes', () => {
     const registry = new Registry();
     const metrics = registerProcessMetrics(registry);
