@@ -15,7 +15,9 @@ describe('bundledApps', () => {
   mkdirSync(cache, { recursive: true });
   const dir = mkdtempSync(join(cache, 'bundled-apps-test-'));
   const outside = mkdtempSync(join(tmpdir(), 'bundled-apps-test-'));
+  const made: string[] = [];
   after(() => {
+    for (const file of made) rmSync(file, { force: true });
     rmSync(dir, { recursive: true, force: true });
     rmSync(outside, { recursive: true, force: true });
   });
@@ -26,6 +28,7 @@ describe('bundledApps', () => {
     writeFileSync(entry, 'import { greeting } from "./greeting.ts";\nconsole.log(greeting);\n');
     const programs = await bundledApps([entry, entry]);
     assert.deepEqual(Object.keys(programs), [entry]);
+    made.push(programs[entry]!);
     assert.match(programs[entry]!, /\.mjs$/);
     assert.equal(
       execFileSync(process.execPath, [programs[entry]!], { encoding: 'utf8' }),

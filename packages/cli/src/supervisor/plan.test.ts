@@ -137,6 +137,7 @@ describe('buildPlan on the real fusion.yaml', () => {
     const identity = plan.components.find((c) => c.name === 'identity')!;
     assert.equal(identity.command, '/usr/bin/node');
     assert.deepEqual(identity.args, [
+      '--max-semi-space-size=4',
       '--import',
       'file:///tsx/index.mjs',
       '/repo/services/identity/src/main.ts',
@@ -277,9 +278,14 @@ services:
     });
     const identity = plan.components.find((c) => c.name === 'identity')!;
     assert.equal(identity.command, '/usr/bin/node');
-    assert.deepEqual(identity.args, ['--enable-source-maps', '/cache/app-identity.mjs']);
+    assert.deepEqual(identity.args, [
+      '--max-semi-space-size=4',
+      '--enable-source-maps',
+      '/cache/app-identity.mjs',
+    ]);
     const kernel = plan.components.find((c) => c.name === 'ai-kernel')!;
     assert.deepEqual(kernel.args, [
+      '--max-semi-space-size=4',
       '--import',
       'file:///tsx/index.mjs',
       '/repo/services/ai-kernel/src/main.ts',
