@@ -46,11 +46,16 @@ export class ProxyError extends Error {
   /** The HTTP status the client gets. */
   readonly status: number;
 
-  constructor(code: ProxyErrorCode, message: string, options?: { cause?: unknown }) {
+  /** `status` overrides the code's own, for BAD_REQUEST's kinds (414, 431, 501, 505 …). */
+  constructor(
+    code: ProxyErrorCode,
+    message: string,
+    options?: { cause?: unknown; status?: number },
+  ) {
     super(message, options);
     this.name = 'ProxyError';
     this.code = code;
-    this.status = STATUS[code];
+    this.status = options?.status ?? STATUS[code];
   }
 }
 

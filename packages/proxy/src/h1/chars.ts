@@ -10,7 +10,9 @@ const isAlphaNum = (b: number) =>
   (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
 
 /** tchar: "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA */
-export const TCHAR = table((b) => isAlphaNum(b) || "!#$%&'*+-.^_`|~".includes(String.fromCharCode(b)));
+export const TCHAR = table(
+  (b) => isAlphaNum(b) || "!#$%&'*+-.^_`|~".includes(String.fromCharCode(b)),
+);
 
 /** field-vchar (VCHAR / obs-text) plus SP and HTAB inside a value; never CR, LF, NUL or other CTLs. */
 export const FIELD_VALUE = table((b) => b === 0x09 || (b >= 0x20 && b <= 0x7e) || b >= 0x80);
@@ -22,7 +24,9 @@ export const FIELD_VALUE = table((b) => b === 0x09 || (b >= 0x20 && b <= 0x7e) |
 export const TARGET = table((b) => b > 0x20 && b < 0x7f);
 
 /** uri-host [ ":" port ] (RFC 9110 §7.2): reg-name, IP literals in brackets, and the port. */
-export const HOST = table((b) => isAlphaNum(b) || "-._~!$&'()*+,;=%:[]".includes(String.fromCharCode(b)));
+export const HOST = table(
+  (b) => isAlphaNum(b) || "-._~!$&'()*+,;=%:[]".includes(String.fromCharCode(b)),
+);
 
 export const HEX_VALUE = (() => {
   const result = new Int8Array(256).fill(-1);

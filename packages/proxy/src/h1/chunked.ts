@@ -23,9 +23,14 @@ export function parseChunkSize(
     size = size * 16 + (HEX_VALUE[buf[i] as number] as number);
     i++;
   }
-  if (i === start) throw new H1ParseError('BAD_CHUNK_SIZE', 400, 'a chunk size is not 1*HEXDIG (RFC 9112 §7.1)');
+  if (i === start)
+    throw new H1ParseError('BAD_CHUNK_SIZE', 400, 'a chunk size is not 1*HEXDIG (RFC 9112 §7.1)');
   if (i - start > MAX_SIZE_DIGITS) {
-    throw new H1ParseError('CHUNK_TOO_LARGE', 400, `a chunk size of ${i - start} hex digits (RFC 9112 §7.1)`);
+    throw new H1ParseError(
+      'CHUNK_TOO_LARGE',
+      400,
+      `a chunk size of ${i - start} hex digits (RFC 9112 §7.1)`,
+    );
   }
   if (i < end) checkExtensions(buf, i, end, maxExtensionBytes);
   return size;

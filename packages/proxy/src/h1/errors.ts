@@ -37,6 +37,7 @@ export type H1ErrorCode =
   | 'TOO_MANY_FIELDS'
   | 'UNSUPPORTED_METHOD'
   | 'INCOMPLETE_MESSAGE'
+  | 'HEADER_TIMEOUT'
   | 'DATA_AFTER_CLOSE';
 
 export class H1ParseError extends Error {

@@ -96,8 +96,13 @@ export function requestFraming(
   }
   const connection = tokens(found.connection);
   const keepAlive = minor === 1 ? !connection.includes('close') : connection.includes('keep-alive');
+  // An h2c offer is ignored, as Linkerd ignores it (RFC 9110 §7.8 lets a server): HTTP/2 inside
+  // a switched connection would be opaque to the proxies; the request is served as HTTP/1.1.
   const upgrade =
-    minor === 1 && found.upgrade !== undefined && connection.includes('upgrade')
+    minor === 1 &&
+    found.upgrade !== undefined &&
+    connection.includes('upgrade') &&
+    found.upgrade.trim().toLowerCase() !== 'h2c'
       ? found.upgrade
       : undefined;
   const expectContinue = found.expect?.toLowerCase() === '100-continue';
@@ -106,7 +111,10 @@ export function requestFraming(
   if (found.transferEncoding !== undefined) {
     if (minor === 0) {
       // §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
-      throw bad('TRANSFER_ENCODING_IN_HTTP_1_0', 'Transfer-Encoding in an HTTP/1.0 request (RFC 9112 §6.1)');
+      throw bad(
+        'TRANSFER_ENCODING_IN_HTTP_1_0',
+        'Transfer-Encoding in an HTTP/1.0 request (RFC 9112 §6.1)',
+      );
     }
     if (found.contentLengths > 0) {
       // §6.1 lets a server refuse it; it is the classic smuggling shape, so it is refused.
@@ -121,7 +129,11 @@ export function requestFraming(
   if (found.contentLengths > 0) {
     const length = contentLength(found, 400);
     if (length > limits.maxBodyBytes) {
-      throw bad('BODY_TOO_LARGE', `a body of ${length} bytes is over the limit of ${limits.maxBodyBytes}`, 413);
+      throw bad(
+        'BODY_TOO_LARGE',
+        `a body of ${length} bytes is over the limit of ${limits.maxBodyBytes}`,
+        413,
+      );
     }
     return { ...common, body: length === 0 ? 'none' : 'length', contentLength: length };
   }
@@ -172,12 +184,20 @@ export function responseFraming(
 function contentLength(found: Scan, status: number): number {
   if (found.contentLengths > 1) {
     // §8.6 of RFC 9110 would accept repeated equal values; a proxy refuses them (§6.3 item 5).
-    throw bad('SEVERAL_CONTENT_LENGTHS', 'more than one Content-Length field (RFC 9112 §6.3)', status);
+    throw bad(
+      'SEVERAL_CONTENT_LENGTHS',
+      'more than one Content-Length field (RFC 9112 §6.3)',
+      status,
+    );
   }
   const text = found.contentLength as string;
   // 1*DIGIT (RFC 9110 §8.6), within what a double counts exactly.
   if (text.length === 0 || text.length > 15 || !/^[0-9]+$/.test(text)) {
-    throw bad('BAD_CONTENT_LENGTH', `Content-Length "${printable(text)}" is not 1*DIGIT (RFC 9110 §8.6)`, status);
+    throw bad(
+      'BAD_CONTENT_LENGTH',
+      `Content-Length "${printable(text)}" is not 1*DIGIT (RFC 9110 §8.6)`,
+      status,
+    );
   }
   return Number(text);
 }
@@ -191,10 +211,17 @@ function checkChunkedLast(value: string, isRequest: boolean): void {
   const status = isRequest ? 400 : 502;
   for (const coding of codings) {
     if (!isToken(coding)) {
-      throw bad('TRANSFER_ENCODING_NOT_CHUNKED', `Transfer-Encoding "${printable(value)}" is malformed (RFC 9112 §6.1)`, status);
+      throw bad(
+        'TRANSFER_ENCODING_NOT_CHUNKED',
+        `Transfer-Encoding "${printable(value)}" is malformed (RFC 9112 §6.1)`,
+        status,
+      );
     }
   }
-  if (codings[codings.length - 1] !== 'chunked' || codings.indexOf('chunked') !== codings.length - 1) {
+  if (
+    codings[codings.length - 1] !== 'chunked' ||
+    codings.indexOf('chunked') !== codings.length - 1
+  ) {
     throw bad(
       'TRANSFER_ENCODING_NOT_CHUNKED',
       `Transfer-Encoding "${printable(value)}" does not end with one chunked (RFC 9112 §6.3)`,

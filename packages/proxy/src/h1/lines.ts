@@ -67,7 +67,8 @@ export function parseStatusLine(buf: Buffer, start: number, end: number): Status
     }
     status = status * 10 + digit;
   }
-  if (status < 100) throw bad('BAD_STATUS_LINE', `status ${status} is below 100 (RFC 9110 §15)`, 502);
+  if (status < 100)
+    throw bad('BAD_STATUS_LINE', `status ${status} is below 100 (RFC 9110 §15)`, 502);
   if (end === start + 12) return { status, reason: '', minor };
   if (buf[start + 12] !== SP) {
     throw bad('BAD_STATUS_LINE', 'no space after the status code (RFC 9112 §4)', 502);
@@ -89,7 +90,11 @@ function parseVersion(
   code: 'BAD_REQUEST_LINE' | 'BAD_STATUS_LINE',
 ): 0 | 1 {
   const status = code === 'BAD_STATUS_LINE' ? 502 : 400;
-  if (end - start !== 8 || buf.toString('latin1', start, start + 5) !== 'HTTP/' || buf[start + 6] !== 0x2e) {
+  if (
+    end - start !== 8 ||
+    buf.toString('latin1', start, start + 5) !== 'HTTP/' ||
+    buf[start + 6] !== 0x2e
+  ) {
     if (buf.indexOf(CR, start) !== -1 && buf.indexOf(CR, start) < end) throw bareCr();
     throw bad('BAD_VERSION', 'the HTTP version is not "HTTP/d.d" (RFC 9112 §2.3)', status);
   }
@@ -123,7 +128,10 @@ export function parseFieldLine(buf: Buffer, start: number, end: number, fields: 
   if (i === end || buf[i] !== COLON || i === start) {
     if (i < end && (buf[i] === SP || buf[i] === HTAB) && i > start) {
       // §5.1: "No whitespace is allowed between the field name and colon" — MUST reject.
-      throw bad('SPACE_BEFORE_COLON', 'whitespace between a field name and its colon (RFC 9112 §5.1)');
+      throw bad(
+        'SPACE_BEFORE_COLON',
+        'whitespace between a field name and its colon (RFC 9112 §5.1)',
+      );
     }
     if (i < end && buf[i] === CR) throw bareCr();
     throw bad('BAD_FIELD_NAME', 'a field name is empty or not a token (RFC 9110 §5.1)');

@@ -3,10 +3,10 @@ import { describe, it } from 'node:test';
 import type { H1ParseError } from './errors.ts';
 import {
   type ParserEvents,
-  RequestParser,
   type RequestHead,
-  ResponseParser,
+  RequestParser,
   type ResponseHead,
+  ResponseParser,
 } from './parser.ts';
 
 interface Parsed<Head> {
@@ -17,10 +17,14 @@ interface Parsed<Head> {
   error: H1ParseError | undefined;
 }
 
-function collect<Head>(make: (events: ParserEvents<Head>) => {
-  push(b: Buffer): H1ParseError | undefined;
-  finish(): H1ParseError | undefined;
-}, input: string, split = 0): Parsed<Head> {
+function collect<Head>(
+  make: (events: ParserEvents<Head>) => {
+    push(b: Buffer): H1ParseError | undefined;
+    finish(): H1ParseError | undefined;
+  },
+  input: string,
+  split = 0,
+): Parsed<Head> {
   const out: Parsed<Head> = { heads: [], bodies: [], trailers: [], ends: 0, error: undefined };
   const parser = make({
     onHead: (head) => {
@@ -47,7 +51,8 @@ const requests = (input: string, split = 0) =>
 
 describe('RequestParser', () => {
   it('parses a request with a Content-Length body, split at every byte', () => {
-    const input = 'POST /users?x=1 HTTP/1.1\r\nHost: identity\r\nContent-Length: 5\r\nX-A:  b c \r\n\r\nhello';
+    const input =
+      'POST /users?x=1 HTTP/1.1\r\nHost: identity\r\nContent-Length: 5\r\nX-A:  b c \r\n\r\nhello';
     for (const split of [0, 1, 2, 3, 7]) {
       const out = requests(input, split);
       assert.equal(out.error, undefined);
@@ -75,7 +80,9 @@ describe('RequestParser', () => {
   });
 
   it('parses pipelined requests in order and ignores one empty line between them', () => {
-    const out = requests('GET /a HTTP/1.1\r\nHost: a\r\n\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n');
+    const out = requests(
+      'GET /a HTTP/1.1\r\nHost: a\r\n\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n',
+    );
     assert.equal(out.error, undefined);
     assert.deepEqual(
       out.heads.map((h) => h.target),
@@ -84,38 +91,119 @@ describe('RequestParser', () => {
     assert.equal(out.ends, 2);
   });
 
-  it('stops after Connection: close and keeps an upgrade\'s first bytes', () => {
-    const closed = requests('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET /x HTTP/1.1\r\n\r\n');
+  it("stops after Connection: close and keeps an upgrade's first bytes", () => {
+    const closed = requests(
+      'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET /x HTTP/1.1\r\n\r\n',
+    );
     assert.equal(closed.heads.length, 1);
     assert.equal(closed.heads[0]?.framing.keepAlive, false);
     const parser = new RequestParser({ onHead() {}, onBody() {}, onTrailers() {}, onEnd() {} });
-    parser.push(Buffer.from('GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nframe'));
+    parser.push(
+      Buffer.from(
+        'GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nframe',
+      ),
+    );
     assert.equal(Buffer.concat(parser.takeRest()).toString(), 'frame');
   });
 
   // Each refusal names the rule it enforces: see errors.ts and the clauses in the parser.
   const refused: [string, string, number, string][] = [
-    ['CL and TE (RFC 9112 §6.1)', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400, 'CONTENT_LENGTH_WITH_TRANSFER_ENCODING'],
-    ['two CLs (RFC 9112 §6.3)', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc', 400, 'SEVERAL_CONTENT_LENGTHS'],
-    ['CL list (RFC 9110 §8.6)', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 3\r\n\r\nabc', 400, 'BAD_CONTENT_LENGTH'],
-    ['signed CL (RFC 9110 §8.6)', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +3\r\n\r\nabc', 400, 'BAD_CONTENT_LENGTH'],
-    ['TE not chunked (RFC 9112 §6.3)', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n', 400, 'TRANSFER_ENCODING_NOT_CHUNKED'],
-    ['gzip before chunked (RFC 9112 §6.1)', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n', 501, 'UNKNOWN_TRANSFER_CODING'],
-    ['TE in 1.0 (RFC 9112 §6.1)', 'POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n', 400, 'TRANSFER_ENCODING_IN_HTTP_1_0'],
-    ['obs-fold (RFC 9112 §5.2)', 'GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n', 400, 'OBS_FOLD'],
-    ['space before colon (RFC 9112 §5.1)', 'GET / HTTP/1.1\r\nHost : a\r\n\r\n', 400, 'SPACE_BEFORE_COLON'],
+    [
+      'CL and TE (RFC 9112 §6.1)',
+      'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      400,
+      'CONTENT_LENGTH_WITH_TRANSFER_ENCODING',
+    ],
+    [
+      'two CLs (RFC 9112 §6.3)',
+      'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc',
+      400,
+      'SEVERAL_CONTENT_LENGTHS',
+    ],
+    [
+      'CL list (RFC 9110 §8.6)',
+      'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 3\r\n\r\nabc',
+      400,
+      'BAD_CONTENT_LENGTH',
+    ],
+    [
+      'signed CL (RFC 9110 §8.6)',
+      'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +3\r\n\r\nabc',
+      400,
+      'BAD_CONTENT_LENGTH',
+    ],
+    [
+      'TE not chunked (RFC 9112 §6.3)',
+      'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n',
+      400,
+      'TRANSFER_ENCODING_NOT_CHUNKED',
+    ],
+    [
+      'gzip before chunked (RFC 9112 §6.1)',
+      'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n',
+      501,
+      'UNKNOWN_TRANSFER_CODING',
+    ],
+    [
+      'TE in 1.0 (RFC 9112 §6.1)',
+      'POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n',
+      400,
+      'TRANSFER_ENCODING_IN_HTTP_1_0',
+    ],
+    [
+      'obs-fold (RFC 9112 §5.2)',
+      'GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n',
+      400,
+      'OBS_FOLD',
+    ],
+    [
+      'space before colon (RFC 9112 §5.1)',
+      'GET / HTTP/1.1\r\nHost : a\r\n\r\n',
+      400,
+      'SPACE_BEFORE_COLON',
+    ],
     ['bare LF (RFC 9112 §2.2)', 'GET / HTTP/1.1\nHost: a\r\n\r\n', 400, 'BARE_LF'],
     ['bare CR (RFC 9112 §2.2)', 'GET / HTTP/1.1\r\nHost: a\rX: b\r\n\r\n', 400, 'BARE_CR'],
-    ['NUL in value (RFC 9110 §5.5)', 'GET / HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n', 400, 'BAD_FIELD_VALUE'],
+    [
+      'NUL in value (RFC 9110 §5.5)',
+      'GET / HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n',
+      400,
+      'BAD_FIELD_VALUE',
+    ],
     ['no Host (RFC 9112 §3.2)', 'GET / HTTP/1.1\r\n\r\n', 400, 'NO_HOST'],
-    ['two Hosts (RFC 9112 §3.2)', 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', 400, 'SEVERAL_HOSTS'],
+    [
+      'two Hosts (RFC 9112 §3.2)',
+      'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n',
+      400,
+      'SEVERAL_HOSTS',
+    ],
     // Was reported as a bare CR: the check read the line's own CR, just past its end.
     ['HTTP/0.9 request line, no version (RFC 9112 §3)', 'GET /\r\n\r\n', 400, 'BAD_REQUEST_LINE'],
     ['HTTP/1.2 (RFC 9112 §2.3)', 'GET / HTTP/1.2\r\nHost: a\r\n\r\n', 505, 'UNSUPPORTED_VERSION'],
-    ['bad chunk size (RFC 9112 §7.1)', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400, 'BAD_CHUNK_SIZE'],
-    ['chunk end (RFC 9112 §7.1)', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nabc\r\n', 400, 'BAD_CHUNK_END'],
-    ['huge chunk (RFC 9112 §7.1)', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n', 400, 'CHUNK_TOO_LARGE'],
-    ['CONNECT (RFC 9110 §9.3.6)', 'CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n', 501, 'UNSUPPORTED_METHOD'],
+    [
+      'bad chunk size (RFC 9112 §7.1)',
+      'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      400,
+      'BAD_CHUNK_SIZE',
+    ],
+    [
+      'chunk end (RFC 9112 §7.1)',
+      'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nabc\r\n',
+      400,
+      'BAD_CHUNK_END',
+    ],
+    [
+      'huge chunk (RFC 9112 §7.1)',
+      'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n',
+      400,
+      'CHUNK_TOO_LARGE',
+    ],
+    [
+      'CONNECT (RFC 9110 §9.3.6)',
+      'CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n',
+      501,
+      'UNSUPPORTED_METHOD',
+    ],
   ];
   for (const [name, input, status, code] of refused) {
     it(`refuses ${name} with ${status} ${code}`, () => {
@@ -133,21 +221,31 @@ describe('RequestParser', () => {
     assert.equal(requests(`GET /${'a'.repeat(9000)} HTTP/1.1\r\n`, 100).error?.status, 414);
     assert.equal(requests(`GET / HTTP/1.1\r\nX: ${'a'.repeat(70_000)}`, 1000).error?.status, 431);
     const many = Array.from({ length: 101 }, (_, i) => `x${i}: y\r\n`).join('');
-    assert.equal(requests(`GET / HTTP/1.1\r\nHost: a\r\n${many}\r\n`).error?.code, 'TOO_MANY_FIELDS');
+    assert.equal(
+      requests(`GET / HTTP/1.1\r\nHost: a\r\n${many}\r\n`).error?.code,
+      'TOO_MANY_FIELDS',
+    );
   });
 
   it('reports a connection that ends inside a message', () => {
-    assert.equal(requests('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\nabc').error?.code, 'INCOMPLETE_MESSAGE');
+    assert.equal(
+      requests('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\nabc').error?.code,
+      'INCOMPLETE_MESSAGE',
+    );
   });
 });
 
 describe('ResponseParser', () => {
   const responses = (methods: string[], input: string, split = 0) =>
-    collect<ResponseHead>((events) => {
-      const parser = new ResponseParser(events);
-      for (const method of methods) parser.expect(method);
-      return parser;
-    }, input, split);
+    collect<ResponseHead>(
+      (events) => {
+        const parser = new ResponseParser(events);
+        for (const method of methods) parser.expect(method);
+        return parser;
+      },
+      input,
+      split,
+    );
 
   it('reads no body after HEAD, 204 and 304, and skips interim responses', () => {
     const out = responses(
@@ -157,7 +255,10 @@ describe('ResponseParser', () => {
         'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
     );
     assert.equal(out.error, undefined);
-    assert.deepEqual(out.heads.map((h) => h.status), [200, 204, 200]);
+    assert.deepEqual(
+      out.heads.map((h) => h.status),
+      [200, 204, 200],
+    );
     assert.deepEqual(out.bodies, ['', '', 'ok']);
     assert.equal(out.ends, 3);
   });

@@ -6,8 +6,9 @@
  * connection must be closed without forwarding anything more (the caller never saw a head that
  * failed, so no half-accepted request reaches an app).
  */
-import { parseChunkSize } from './chunked.ts';
+
 import { CR, LF } from './chars.ts';
+import { parseChunkSize } from './chunked.ts';
 import { H1ParseError } from './errors.ts';
 import { type Framing, type RequestFraming, requestFraming, responseFraming } from './framing.ts';
 import { DEFAULT_H1_LIMITS, type H1Limits } from './limits.ts';
@@ -44,7 +45,7 @@ export interface ParserEvents<Head> {
   onEnd(): void;
 }
 
-const enum State {
+enum State {
   StartLine,
   Fields,
   Length,
@@ -111,7 +112,8 @@ abstract class Parser<Head> {
       this.events.onEnd();
       return undefined;
     }
-    const idle = this.state === State.StartLine && this.partialBytes === 0 && this.sectionBytes === 0;
+    const idle =
+      this.state === State.StartLine && this.partialBytes === 0 && this.sectionBytes === 0;
     if (idle || this.state === State.Done || this.state === State.Failed) return undefined;
     this.state = State.Failed;
     return new H1ParseError('INCOMPLETE_MESSAGE', 400, 'the connection ended inside a message');
@@ -189,7 +191,11 @@ abstract class Parser<Head> {
           // Exactly CRLF after chunk-data (§7.1), possibly split between reads.
           const expected = this.chunkEndSeen === 0 ? CR : LF;
           if (buf[pos] !== expected) {
-            throw new H1ParseError('BAD_CHUNK_END', 400, 'chunk data not followed by CRLF (RFC 9112 §7.1)');
+            throw new H1ParseError(
+              'BAD_CHUNK_END',
+              400,
+              'chunk data not followed by CRLF (RFC 9112 §7.1)',
+            );
           }
           pos++;
           if (++this.chunkEndSeen === 2) this.state = State.ChunkSize;
@@ -280,7 +286,11 @@ abstract class Parser<Head> {
           return;
         }
         if (this.fields.length >= this.limits.maxFields * 2) {
-          throw new H1ParseError('TOO_MANY_FIELDS', 431, `more than ${this.limits.maxFields} header fields`);
+          throw new H1ParseError(
+            'TOO_MANY_FIELDS',
+            431,
+            `more than ${this.limits.maxFields} header fields`,
+          );
         }
         parseFieldLine(buf, start, end, this.fields);
         return;
@@ -294,7 +304,11 @@ abstract class Parser<Head> {
         }
         this.bodyBytes += size;
         if (this.bodyBytes > this.limits.maxBodyBytes) {
-          throw new H1ParseError('BODY_TOO_LARGE', 413, `a chunked body over ${this.limits.maxBodyBytes} bytes`);
+          throw new H1ParseError(
+            'BODY_TOO_LARGE',
+            413,
+            `a chunked body over ${this.limits.maxBodyBytes} bytes`,
+          );
         }
         this.remaining = size;
         this.state = State.ChunkData;
@@ -303,7 +317,11 @@ abstract class Parser<Head> {
       case State.Trailers: {
         if (start !== end) {
           if (this.fields.length >= this.limits.maxFields * 2) {
-            throw new H1ParseError('TOO_MANY_FIELDS', 431, `more than ${this.limits.maxFields} trailer fields`);
+            throw new H1ParseError(
+              'TOO_MANY_FIELDS',
+              431,
+              `more than ${this.limits.maxFields} trailer fields`,
+            );
           }
           parseFieldLine(buf, start, end, this.fields);
           return;
@@ -382,14 +400,28 @@ export class RequestParser extends Parser<RequestHead> {
     const line = this.requestLine as RequestLine;
     const fields = this.fields;
     const framing = requestFraming(fields, line.minor, this.limits);
-    this.events.onHead({ method: line.method, target: line.target, minor: line.minor, fields, framing });
+    this.events.onHead({
+      method: line.method,
+      target: line.target,
+      minor: line.minor,
+      fields,
+      framing,
+    });
     return framing;
   }
 
   protected lineTooLong(inStartLine: boolean): H1ParseError {
     return inStartLine
-      ? new H1ParseError('REQUEST_LINE_TOO_LONG', 414, `a request line over ${this.limits.maxStartLineBytes} bytes`)
-      : new H1ParseError('HEADERS_TOO_LARGE', 431, `a header section over ${this.limits.maxHeaderBytes} bytes`);
+      ? new H1ParseError(
+          'REQUEST_LINE_TOO_LONG',
+          414,
+          `a request line over ${this.limits.maxStartLineBytes} bytes`,
+        )
+      : new H1ParseError(
+          'HEADERS_TOO_LARGE',
+          431,
+          `a header section over ${this.limits.maxHeaderBytes} bytes`,
+        );
   }
 }
 
@@ -447,13 +479,21 @@ export class ResponseParser extends Parser<ResponseHead> {
  */
 function checkTargetForm(method: string, target: string): void {
   if (method === 'CONNECT') {
-    throw new H1ParseError('UNSUPPORTED_METHOD', 501, 'CONNECT tunnels are not offered (RFC 9110 §9.3.6)');
+    throw new H1ParseError(
+      'UNSUPPORTED_METHOD',
+      501,
+      'CONNECT tunnels are not offered (RFC 9110 §9.3.6)',
+    );
   }
   const first = target.charCodeAt(0);
   if (first === 0x2f /* / */) return;
   if (target === '*') {
     if (method === 'OPTIONS') return;
-    throw new H1ParseError('BAD_TARGET', 400, 'asterisk-form is for OPTIONS only (RFC 9112 §3.2.4)');
+    throw new H1ParseError(
+      'BAD_TARGET',
+      400,
+      'asterisk-form is for OPTIONS only (RFC 9112 §3.2.4)',
+    );
   }
   if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]+/.test(target)) return;
   throw new H1ParseError('BAD_TARGET', 400, 'the request-target is in no form of RFC 9112 §3.2');

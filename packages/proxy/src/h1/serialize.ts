@@ -9,7 +9,12 @@ import { REASON_PHRASES } from './errors.ts';
 const UNSAFE_VALUE = /[\r\n\0]/;
 const UNSAFE_NAME = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
 
-export function requestHead(method: string, target: string, headers: HeaderMap, extra: string): string {
+export function requestHead(
+  method: string,
+  target: string,
+  headers: HeaderMap,
+  extra: string,
+): string {
   return `${method} ${target} HTTP/1.1\r\n${fieldLines(headers)}${extra}\r\n`;
 }
 

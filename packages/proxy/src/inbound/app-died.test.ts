@@ -9,11 +9,9 @@
  * answer while the app is down, CONNECT_REFUSED (docs/operations.md: "it is down or
  * restarting"). These tests replay each interleaving with socket events, never timing.
  *
- * The two `todo` cases fail against the undici pool of app-http1.ts, which is being replaced by
- * a raw-socket client: the intended rule for it is that a bodiless idempotent request whose
- * connection to the app dies before a response head is sent once more on a new connection (never
- * another pooled one), and if that one too is refused, or dies before a response head, the
- * answer is CONNECT_REFUSED. Drop `todo` once the client does so.
+ * The rule (h1/client.ts): a bodiless idempotent request whose pooled connection to the app dies
+ * before a response head is sent once more on a new connection (never another pooled one); if
+ * that one too is refused, or dies before a response head, the answer is CONNECT_REFUSED.
  */
 import assert from 'node:assert/strict';
 import net, { type AddressInfo } from 'node:net';
@@ -27,9 +25,7 @@ describe('an app that dies as a request reaches it', () => {
     ['reset', 'the request unread on its pooled connection (reset)'],
     ['closed', 'the request read, never answered (closed)'],
   ] as const) {
-    it(`answers CONNECT_REFUSED, not RESET: ${what}, then its listener closing`, {
-      todo: 'app-http1.ts answers RESET when the retry lands on the closing listener',
-    }, async (t) => {
+    it(`answers CONNECT_REFUSED, not RESET: ${what}, then its listener closing`, async (t) => {
       const app = await startDyingApp(teardown);
       const client = newForwardToApp(
         { host: '127.0.0.1', port: app.port, connectTimeoutMs: 1_000 },

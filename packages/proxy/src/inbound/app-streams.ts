@@ -2,10 +2,10 @@
  * What the two app clients (HTTP/1.1 and h2c) share: the endpoint they dial, how a request body
  * is streamed to the app, how a response's trailers are awaited, and the connect timeout.
  */
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream';
-import { ProxyError } from '../errors/proxy-error.ts';
+import { asProxyError, ProxyError } from '../errors/proxy-error.ts';
 import type { HeaderMap, HttpHandler } from '../http/message.ts';
 
 /** Where the app listens and how to reach it. */
@@ -92,4 +92,22 @@ export function guardConnect(
 export function nonEmpty(headers: HeaderMap): HeaderMap | undefined {
   for (const _ in headers) return headers;
   return undefined;
+}
+
+/** A loopback connection to the app, up; refused or timed out as a ProxyError. */
+export function connectToApp(app: AppEndpoint): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: app.host, port: app.port, noDelay: true });
+    app.onConnection?.(socket);
+    const fail = (error: Error) => {
+      socket.destroy();
+      reject(asProxyError(error));
+    };
+    guardConnect(socket, app, fail);
+    socket.once('error', fail);
+    socket.once('connect', () => {
+      socket.off('error', fail);
+      resolve(socket);
+    });
+  });
 }

@@ -1,15 +1,11 @@
 /**
  * The inbound port's open connections, so that closing it drains rather than cuts: HTTP/2
- * sessions get GOAWAY and finish their streams, HTTP/1 connections close once their response in
- * flight is written, and connections that have not yet said what they speak are dropped.
+ * sessions get GOAWAY and finish their streams, HTTP/1.1 connections close once their responses
+ * in flight are written, and connections that have not yet said what they speak are dropped.
  */
-import type { Http2SecureServer, ServerHttp2Session } from 'node:http2';
+import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
-import type { ServerRequest, ServerResponseLike } from '../http/serve.ts';
-
-type RequestListener = (req: ServerRequest, res: ServerResponseLike) => void;
+import type { H1Connection } from '../h1/index.ts';
 
 export class Connections {
   #draining = false;
@@ -17,8 +13,7 @@ export class Connections {
   /** Accepted sockets already handed to a protocol server (past protocol detection). */
   readonly #handedOff = new WeakSet<Socket>();
   readonly #sessions = new Set<ServerHttp2Session>();
-  /** HTTP/1 connections and the responses each has in flight. */
-  readonly #http1 = new Map<Duplex, number>();
+  readonly #engine = new Set<H1Connection>();
   #drain: Promise<void> | undefined;
   #drained: (() => void) | undefined;
 
@@ -31,39 +26,28 @@ export class Connections {
     });
   }
 
-  /** `socket` now belongs to a protocol server; `http1` when that server is the plain one. */
-  handedOff(socket: Socket, http1: boolean): void {
+  /** `socket` now belongs to a protocol server: it drains through that server. */
+  handedOff(socket: Socket): void {
     this.#handedOff.add(socket);
-    if (http1) this.#http1Opened(socket);
   }
 
-  /** Follows the TLS server's HTTP/2 sessions and HTTP/1.1-over-TLS connections. */
-  watch(server: Http2SecureServer): void {
+  /** Follows the HTTP/2 server's sessions, to GOAWAY them when draining. */
+  watch(server: Http2Server): void {
     server.on('session', (session: ServerHttp2Session) => {
       if (this.#draining) session.close();
       this.#sessions.add(session);
       session.once('close', () => this.#sessions.delete(session));
     });
-    server.on('secureConnection', (socket: TLSSocket) => {
-      if (socket.alpnProtocol !== 'h2') this.#http1Opened(socket);
-    });
   }
 
-  /** Wraps a request listener to count HTTP/1 responses in flight per connection. */
-  counting(listener: RequestListener): RequestListener {
-    return (req, res) => {
-      const socket = req.socket;
-      const inFlight = this.#http1.get(socket);
-      if (inFlight !== undefined) {
-        this.#http1.set(socket, inFlight + 1);
-        res.once('close', () => {
-          const left = (this.#http1.get(socket) ?? 1) - 1;
-          if (this.#http1.has(socket)) this.#http1.set(socket, left);
-          if (this.#draining && left === 0) socket.destroy();
-        });
-      }
-      listener(req, res);
-    };
+  /** A connection our own HTTP/1.1 engine serves (plain or TLS): drained through it. */
+  servedH1(socket: Socket, connection: H1Connection): void {
+    if (this.#draining) {
+      connection.drain();
+      return;
+    }
+    this.#engine.add(connection);
+    socket.once('close', () => this.#engine.delete(connection));
   }
 
   /** Drains every connection; resolves once all are closed. Calling it again waits as well. */
@@ -74,18 +58,9 @@ export class Connections {
       this.#drained = resolve;
     });
     for (const session of this.#sessions) session.close();
-    for (const [socket, inFlight] of this.#http1) if (inFlight === 0) socket.destroy();
+    for (const connection of this.#engine) connection.drain();
     for (const socket of this.#open) if (!this.#handedOff.has(socket)) socket.destroy();
     if (this.#open.size === 0) this.#drained?.();
     return this.#drain;
-  }
-
-  #http1Opened(socket: Duplex): void {
-    if (this.#draining) {
-      socket.destroy();
-      return;
-    }
-    this.#http1.set(socket, 0);
-    socket.once('close', () => this.#http1.delete(socket));
   }
 }

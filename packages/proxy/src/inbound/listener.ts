@@ -1,23 +1,23 @@
 /**
- * The inbound port. One TCP listener in front of an HTTP/2 + TLS server (mesh traffic, and
- * HTTP/1.1 over mTLS for debugging tools) and, when the policy lets callers from outside the mesh
- * in, a plain HTTP/1.1 server on the same port: a connection's first byte says which, 0x16 being
+ * The inbound port. One TCP listener in front of a TLS server (mesh traffic: HTTP/2 and
+ * HTTP/1.1 over mTLS, by ALPN) and, when the policy lets callers from outside the mesh in, plain
+ * HTTP/1.1 on the same port: a connection's first byte says which, 0x16 being
  * the start of a TLS handshake (Linkerd's protocol detection, in its simplest form).
  */
 import { constants } from 'node:crypto';
-import http from 'node:http';
 import http2 from 'node:http2';
-import net, { type AddressInfo } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
+import tls, { type TLSSocket } from 'node:tls';
 import type { IdentityClient } from '@fusion/identity-client';
 import { bindServerCredentials } from '@fusion/identity-client';
 import type { Logger } from '@fusion/telemetry';
+import { serveH1 } from '../h1/index.ts';
 import type { HttpHandler } from '../http/message.ts';
 import { serve } from '../http/serve.ts';
 import type { TcpMetrics } from '../metrics/tcp-metrics.ts';
-import { acceptUpgrades } from '../upgrade/index.ts';
 import { type Admission, isClusterAddress } from './admission.ts';
 import { Connections } from './connections.ts';
-import { acceptedLabels, peerFacts } from './peer.ts';
+import { acceptedLabels, factsOf, peerFacts } from './peer.ts';
 
 export interface ListenerOptions {
   readonly listen: { readonly host: string; readonly port: number };
@@ -44,6 +44,8 @@ const TLS_HANDSHAKE = 0x16;
  * certificate check. Part of every context, since setSecureContext replaces the whole context.
  */
 const NO_TICKETS = { secureOptions: constants.SSL_OP_NO_TICKET };
+/** A plain connection: no TLS, so no identity (factsOf's answer for it, without the lookup). */
+const PLAIN_FACTS = { clientId: undefined, tls: false } as const;
 
 export async function listen(handler: HttpHandler, options: ListenerOptions): Promise<Listener> {
   const { admission, identity, logger } = options;
@@ -52,27 +54,26 @@ export async function listen(handler: HttpHandler, options: ListenerOptions): Pr
     throw new Error(`no mesh credentials yet for ${identity.identity}: start the identity client`);
   }
   const connections = new Connections();
-  const onRequest = connections.counting(serve(handler, peerFacts()));
-  const tlsServer = http2.createSecureServer(
-    {
-      ...credentials.secureContextOptions(),
-      ...NO_TICKETS,
-      allowHTTP1: true,
-      requestCert: true,
-      rejectUnauthorized: admission.requireIdentity,
-      handshakeTimeout: DETECT_TIMEOUT_MS,
-    },
-    onRequest,
-  );
+  // The TLS handshake is ours; ALPN then says which engine serves the connection: node:http2
+  // for h2 (mesh traffic, gRPC), our own HTTP/1.1 engine otherwise (h1/).
+  const tlsServer = tls.createServer({
+    ...credentials.secureContextOptions(),
+    ...NO_TICKETS,
+    ALPNProtocols: ['h2', 'http/1.1'],
+    requestCert: true,
+    rejectUnauthorized: admission.requireIdentity,
+    handshakeTimeout: DETECT_TIMEOUT_MS,
+  });
   const unbind = bindServerCredentials(tlsServer, identity, NO_TICKETS);
-  connections.watch(tlsServer);
-  // A TLS connection counts from its handshake, when its caller's identity is known.
+  const h2 = http2.createServer(serve(handler, peerFacts()));
+  connections.watch(h2);
   const { transport } = options;
-  if (transport) {
-    tlsServer.on('secureConnection', (socket) =>
-      transport.trackConnection(socket, acceptedLabels(socket)),
-    );
-  }
+  tlsServer.on('secureConnection', (socket: TLSSocket) => {
+    // A TLS connection counts from its handshake, when its caller's identity is known.
+    transport?.trackConnection(socket, acceptedLabels(socket));
+    if (socket.alpnProtocol === 'h2') h2.emit('connection', socket);
+    else connections.servedH1(socket, serveH1(socket, handler, factsOf(socket)));
+  });
   // Node checks a client's chain after the handshake and just drops the connection when it
   // fails, so the reason is only here (and on the socket), not in an alert the client could see.
   tlsServer.on('tlsClientError', (error, socket) =>
@@ -81,14 +82,12 @@ export async function listen(handler: HttpHandler, options: ListenerOptions): Pr
       'inbound TLS handshake failed',
     ),
   );
-  // A proxy streams: no limit on how long a request body may take to arrive.
+  // Callers from outside the mesh (the gateway's port) speak plain HTTP/1.1 to our own engine,
+  // which refuses every ambiguous message before a byte of it is forwarded; upgrades
+  // (WebSocket) go through the same handler there, then are piped (upgrade/).
   const plainServer = admission.acceptPlain
-    ? http.createServer({ requestTimeout: 0 }, onRequest)
+    ? (socket: Socket) => connections.servedH1(socket, serveH1(socket, handler, PLAIN_FACTS))
     : undefined;
-  // WebSocket and other Upgrade requests, over HTTP/1.1 (mTLS or the gateway's plain port):
-  // through the same handler, then piped (upgrade/).
-  acceptUpgrades(tlsServer, handler, peerFacts());
-  if (plainServer) acceptUpgrades(plainServer, handler, peerFacts());
 
   const front = net.createServer({ noDelay: true }, (socket) => {
     // Errors are the protocol servers' to handle; one here must not crash the process.
@@ -100,7 +99,7 @@ export async function listen(handler: HttpHandler, options: ListenerOptions): Pr
     }
     connections.accepted(socket);
     if (!plainServer) {
-      connections.handedOff(socket, false);
+      connections.handedOff(socket);
       tlsServer.emit('connection', socket);
       return;
     }
@@ -113,11 +112,11 @@ export async function listen(handler: HttpHandler, options: ListenerOptions): Pr
       // Put the byte back: the TLS server reads what is buffered, the HTTP one once resumed.
       socket.unshift(first);
       const tls = first[0] === TLS_HANDSHAKE;
-      connections.handedOff(socket, !tls);
+      connections.handedOff(socket);
       if (tls) tlsServer.emit('connection', socket);
       else {
         transport?.trackConnection(socket, acceptedLabels({ encrypted: false }));
-        plainServer.emit('connection', socket);
+        plainServer(socket);
         socket.resume();
       }
     });

@@ -1,17 +1,16 @@
 /**
  * The outbound listener: cleartext, on loopback, for this proxy's own app only. It speaks
- * HTTP/1.1 (Host-addressed, or absolute-form as an HTTP proxy) and HTTP/2 with prior knowledge
- * (h2c, what gRPC clients send) on the same port. Node 20's `http2.createServer` cannot serve
- * both (its `allowHTTP1` works only over TLS), so each connection's first bytes are read to see
- * whether they open with the HTTP/2 preface, then the socket goes to the matching server.
+ * HTTP/1.1 (Host-addressed, or absolute-form as an HTTP proxy) through our own engine (h1/),
+ * and HTTP/2 with prior knowledge (h2c, what gRPC clients send) through node:http2, on the same
+ * port: each connection's first bytes are read to see whether they open with the HTTP/2
+ * preface, then the socket goes to the matching server.
  */
-import http from 'node:http';
 import http2 from 'node:http2';
 import net, { type AddressInfo, type Socket } from 'node:net';
+import { type H1Connection, serveH1 } from '../h1/index.ts';
 import type { HttpHandler } from '../http/message.ts';
 import { type ConnectionFacts, serve } from '../http/serve.ts';
 import { loopbackLabels, type TcpMetrics } from '../metrics/tcp-metrics.ts';
-import { acceptUpgrades } from '../upgrade/index.ts';
 
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 /** Linkerd's protocol-detection timeout. */
@@ -32,13 +31,13 @@ export async function listen(
   transport?: TcpMetrics,
 ): Promise<Listener> {
   const onRequest = serve(handler, () => APP_FACTS);
-  // No request timeout: a long download or a streaming call is the app's business.
-  const h1 = http.createServer({ requestTimeout: 0 }, onRequest);
-  // Node starts tracking HTTP/1 connections (idle ones to close, headers timeouts) when a
-  // server starts listening; this one never does, since the detector hands it its sockets.
-  h1.emit('listening');
-  // WebSocket and other Upgrade requests: through the same handler, then piped (upgrade/).
-  acceptUpgrades(h1, handler, () => APP_FACTS);
+  const h1Connections = new Set<H1Connection>();
+  // Upgrade requests (WebSocket) go through the same handler, then are piped (upgrade/).
+  const h1 = (socket: Socket) => {
+    const connection = serveH1(socket, handler, APP_FACTS);
+    h1Connections.add(connection);
+    socket.once('close', () => h1Connections.delete(connection));
+  };
   const h2 = http2.createServer(onRequest);
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on('session', (session) => {
@@ -65,21 +64,18 @@ export async function listen(
     close: async (graceMs = 5_000) => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const session of sessions) session.close();
-      // Closes idle HTTP/1 connections and stops the tracking; busy ones go idle as their
-      // responses end, and are closed as soon as they do.
-      h1.close();
-      const idle = setInterval(() => h1.closeIdleConnections(), 50);
+      // Idle HTTP/1 connections close at once, busy ones after the responses in flight.
+      for (const connection of h1Connections) connection.drain();
       const cut = setTimeout(() => {
         for (const socket of sockets) socket.destroy();
       }, graceMs);
       await closed;
-      clearInterval(idle);
       clearTimeout(cut);
     },
   };
 }
 
-function detect(socket: Socket, h1: http.Server, h2: http2.Http2Server): void {
+function detect(socket: Socket, h1: (socket: Socket) => void, h2: http2.Http2Server): void {
   let seen: Buffer = Buffer.alloc(0);
   const onData = (chunk: Buffer) => {
     seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
@@ -93,8 +89,8 @@ function detect(socket: Socket, h1: http.Server, h2: http2.Http2Server): void {
       // The session reads what is already buffered on the socket before its own reads.
       h2.emit('connection', socket);
     } else {
-      h1.emit('connection', socket);
-      // The HTTP/1 parser takes buffered bytes only through 'data', which needs the flow on.
+      h1(socket);
+      // The engine reads through 'data', which needs the flow on (the unshifted bytes first).
       socket.resume();
     }
   };

@@ -3,10 +3,8 @@
  * (a switched connection can never go back to the keep-alive pool), after the same admission,
  * policy and l5d-client-id as every request, since it passes the same layers on its way here.
  */
-import net from 'node:net';
-import { asProxyError } from '../errors/proxy-error.ts';
 import type { HttpHandler } from '../http/message.ts';
-import { type AppEndpoint, guardConnect } from '../inbound/app-streams.ts';
+import { type AppEndpoint, connectToApp } from '../inbound/app-streams.ts';
 import type { Layer } from '../stack/stack.ts';
 import { sendUpgrade } from './send.ts';
 
@@ -16,21 +14,4 @@ export function upgradesToApp(app: AppEndpoint): Layer<HttpHandler> {
     request.upgrade === undefined
       ? inner(request)
       : connectToApp(app).then((socket) => sendUpgrade(request, socket));
-}
-
-function connectToApp(app: AppEndpoint): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: app.host, port: app.port, noDelay: true });
-    app.onConnection?.(socket);
-    const fail = (error: Error) => {
-      socket.destroy();
-      reject(asProxyError(error));
-    };
-    guardConnect(socket, app, fail);
-    socket.once('error', fail);
-    socket.once('connect', () => {
-      socket.off('error', fail);
-      resolve(socket);
-    });
-  });
 }

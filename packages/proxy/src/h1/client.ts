@@ -1,0 +1,303 @@
+/**
+ * The client side of the engine: a pool of kept-alive HTTP/1.1 connections to one address,
+ * one request at a time on each (no pipelining: a slow answer must not hold others up). The
+ * request body streams out with backpressure — length-delimited when it says its length,
+ * chunked otherwise — and the response streams back as it is parsed, trailers after its end.
+ */
+import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { asProxyError, ProxyError } from '../errors/proxy-error.ts';
+import type { HeaderMap, ProxyRequest, ProxyResponse } from '../http/message.ts';
+import { DEFAULT_H1_LIMITS, type H1Limits } from './limits.ts';
+import { type ResponseHead, ResponseParser } from './parser.ts';
+import { headersOf } from './request.ts';
+import { CHUNK_END, chunkHeader, LAST_CHUNK, requestHead } from './serialize.ts';
+
+export interface H1PoolOptions {
+  /** Opens a connection, up and ready (TLS handshaken); fails with a ProxyError. */
+  readonly open: () => Promise<Socket>;
+  /** Connections at most; requests past it wait for one to be free. */
+  readonly maxConnections: number;
+  /** An idle connection is closed after this. */
+  readonly idleTimeoutMs: number;
+  /** Names the upstream in errors. */
+  readonly describe: string;
+  readonly limits?: H1Limits;
+}
+
+/** Requests that may be sent again when a reused connection turns out dead (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+interface Exchange {
+  readonly request: ProxyRequest;
+  resolve(response: ProxyResponse): void;
+  reject(error: ProxyError): void;
+  body: Readable | undefined;
+  trailers: HeaderMap | undefined;
+  settleTrailers: { resolve(t: HeaderMap | undefined): void; reject(e: Error): void } | undefined;
+  answered: boolean;
+  sent: boolean;
+  /** Sent again on a fresh connection after a reused one died. */
+  retried: boolean;
+}
+
+class Connection {
+  readonly parser: ResponseParser;
+  exchange: Exchange | undefined;
+  keepAlive = true;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly pool: H1Pool,
+    limits: H1Limits,
+  ) {
+    this.parser = new ResponseParser(
+      {
+        onHead: (head) => this.onHead(head),
+        onBody: (chunk) => {
+          const body = this.exchange?.body;
+          if (body && !body.push(chunk)) socket.pause();
+        },
+        onTrailers: (fields) => {
+          if (this.exchange) this.exchange.trailers = headersOf(fields, []);
+        },
+        onEnd: () => this.onEnd(),
+      },
+      limits,
+    );
+    socket.on('data', (chunk: Buffer) => {
+      const error = this.parser.push(chunk);
+      if (error)
+        this.fail(new ProxyError('UNEXPECTED', `the upstream's response: ${error.message}`));
+    });
+    socket.on('end', () => {
+      const error = this.parser.finish();
+      if (error) this.fail(new ProxyError('RESET', `${pool.options.describe} closed mid-response`));
+      socket.end();
+    });
+    socket.on('error', (error) => this.fail(asProxyError(error)));
+    socket.on('close', () => {
+      this.fail(
+        new ProxyError(
+          'RESET',
+          `${pool.options.describe} closed the connection before the response ended`,
+        ),
+      );
+      pool.closed(this);
+    });
+  }
+
+  send(exchange: Exchange): void {
+    this.exchange = exchange;
+    const { request } = exchange;
+    this.parser.expect(request.method);
+    const body = request.body;
+    const headers = request.headers;
+    const length = headers['content-length'];
+    const chunked = body !== null && length === undefined;
+    let extra = `host: ${request.authority}\r\n`;
+    if (chunked) extra += 'transfer-encoding: chunked\r\n';
+    let head: string;
+    try {
+      head = requestHead(request.method, request.path, withoutExpect(headers), extra);
+    } catch (error) {
+      exchange.reject(new ProxyError('BAD_REQUEST', (error as Error).message));
+      this.exchange = undefined;
+      this.pool.release(this);
+      return;
+    }
+    const socket = this.socket;
+    socket.write(head, 'latin1');
+    if (!body) {
+      exchange.sent = true;
+      return;
+    }
+    body.on('data', (chunk: Buffer) => {
+      let flushed: boolean;
+      if (chunked) {
+        if (chunk.length === 0) return;
+        socket.cork();
+        socket.write(chunkHeader(chunk.length), 'latin1');
+        socket.write(chunk);
+        flushed = socket.write(CHUNK_END, 'latin1');
+        socket.uncork();
+      } else flushed = socket.write(chunk);
+      if (!flushed) {
+        body.pause();
+        socket.once('drain', () => body.resume());
+      }
+    });
+    body.once('end', () => {
+      if (chunked) socket.write(LAST_CHUNK, 'latin1');
+      exchange.sent = true;
+    });
+    body.once('error', () => socket.destroy());
+  }
+
+  private onHead(head: ResponseHead): void {
+    const exchange = this.exchange;
+    if (!exchange) return;
+    this.keepAlive = head.framing.keepAlive;
+    const hasBody = head.framing.body !== 'none';
+    const socket = this.socket;
+    exchange.body = hasBody ? new Readable({ read: () => socket.resume() }) : undefined;
+    const trailers = new Promise<HeaderMap | undefined>((resolve, reject) => {
+      exchange.settleTrailers = { resolve, reject };
+    });
+    trailers.catch(() => {});
+    exchange.answered = true;
+    exchange.resolve({
+      status: head.status,
+      headers: headersOf(head.fields, head.framing.connection),
+      body: exchange.body ?? null,
+      trailers,
+    });
+  }
+
+  private onEnd(): void {
+    const exchange = this.exchange;
+    if (!exchange) return;
+    exchange.body?.push(null);
+    exchange.settleTrailers?.resolve(exchange.trailers);
+    this.exchange = undefined;
+    // A request body still being written (the upstream answered early) leaves the connection
+    // in an unknown state: it is not reused.
+    if (this.keepAlive && exchange.sent) {
+      this.pool.release(this);
+    } else this.socket.destroy();
+  }
+
+  fail(error: ProxyError): void {
+    const exchange = this.exchange;
+    if (!exchange) return;
+    this.exchange = undefined;
+    if (!exchange.answered) {
+      const request = exchange.request;
+      // The upstream closed an idle kept-alive connection as we reused it, or is going away: no
+      // answer came, and an idempotent request may be sent again (RFC 9110 §9.2.2), once, on a
+      // fresh connection (hyper and undici do the same for reused ones).
+      if (
+        !exchange.retried &&
+        request.body === null &&
+        IDEMPOTENT.has(request.method) &&
+        error.code === 'RESET'
+      ) {
+        this.socket.destroy();
+        exchange.retried = true;
+        this.pool.dispatch(exchange, true);
+        return;
+      }
+      // Both the kept-alive connection and a fresh one died before any answer: the upstream is
+      // going away (a killed app's listener closes after its connections), so it is reported as
+      // refused, the answer every later request gets too.
+      if (exchange.retried && error.code === 'RESET') {
+        exchange.reject(
+          new ProxyError('CONNECT_REFUSED', `${this.pool.options.describe}: ${error.message}`),
+        );
+      } else exchange.reject(error);
+    } else {
+      exchange.body?.destroy(error);
+      exchange.settleTrailers?.reject(error);
+    }
+    this.socket.destroy();
+  }
+}
+
+export class H1Pool {
+  private readonly idle: Connection[] = [];
+  private readonly waiting: Exchange[] = [];
+  private open = 0;
+  private closing = false;
+
+  constructor(readonly options: H1PoolOptions) {}
+
+  request(request: ProxyRequest): Promise<ProxyResponse> {
+    return new Promise((resolve, reject) => {
+      const exchange: Exchange = {
+        request,
+        resolve,
+        reject,
+        body: undefined,
+        trailers: undefined,
+        settleTrailers: undefined,
+        answered: false,
+        sent: false,
+        retried: false,
+      };
+      this.dispatch(exchange, false);
+    });
+  }
+
+  /** Sends on an idle connection, a new one, or queues; `fresh` skips idle ones (a retry). */
+  dispatch(exchange: Exchange, fresh: boolean): void {
+    if (this.closing) {
+      exchange.reject(new ProxyError('RESET', 'the pool is closed'));
+      return;
+    }
+    const idle = fresh ? undefined : this.idle.pop();
+    if (idle) {
+      idle.socket.setTimeout(0);
+      idle.send(exchange);
+      return;
+    }
+    if (this.open >= this.options.maxConnections) {
+      this.waiting.push(exchange);
+      return;
+    }
+    this.connect(exchange);
+  }
+
+  private connect(exchange: Exchange): void {
+    this.open++;
+    this.options.open().then(
+      (socket) => {
+        socket.setNoDelay(true);
+        new Connection(socket, this, this.options.limits ?? DEFAULT_H1_LIMITS).send(exchange);
+      },
+      (error: unknown) => {
+        this.open--;
+        exchange.reject(asProxyError(error));
+        const next = this.waiting.shift();
+        if (next) this.dispatch(next, true);
+      },
+    );
+  }
+
+  release(connection: Connection): void {
+    const next = this.waiting.shift();
+    if (next) {
+      connection.send(next);
+      return;
+    }
+    if (this.closing) {
+      connection.socket.destroy();
+      return;
+    }
+    this.idle.push(connection);
+    connection.socket.setTimeout(this.options.idleTimeoutMs, () => connection.socket.destroy());
+  }
+
+  closed(connection: Connection): void {
+    this.open--;
+    const at = this.idle.indexOf(connection);
+    if (at !== -1) this.idle.splice(at, 1);
+    const next = this.waiting.shift();
+    if (next) this.dispatch(next, true);
+  }
+
+  close(): void {
+    this.closing = true;
+    for (const connection of this.idle.splice(0)) connection.socket.destroy();
+    for (const exchange of this.waiting.splice(0))
+      exchange.reject(new ProxyError('RESET', 'the pool is closed'));
+  }
+}
+
+/** `expect` is answered by the proxy that received it, never forwarded. */
+function withoutExpect(headers: HeaderMap): HeaderMap {
+  if (headers.expect === undefined) return headers;
+  const result: HeaderMap = {};
+  for (const name in headers)
+    if (name !== 'expect') result[name] = headers[name] as string | string[];
+  return result;
+}
