@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { bundledApps } from './bundled-program.ts';
+import { bundledApps, releaseBundler } from './bundled-program.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -33,6 +33,19 @@ describe('bundledApps', () => {
     assert.equal(
       execFileSync(process.execPath, [programs[entry]!], { encoding: 'utf8' }),
       'hello\n',
+    );
+  });
+
+  test('esbuild released after bundling starts again for the next bundle', async () => {
+    const entry = join(dir, 'later.ts');
+    writeFileSync(entry, 'console.log("later");\n');
+    await releaseBundler();
+    const programs = await bundledApps([entry]);
+    made.push(programs[entry]!);
+    await releaseBundler();
+    assert.equal(
+      execFileSync(process.execPath, [programs[entry]!], { encoding: 'utf8' }),
+      'later\n',
     );
   });
 

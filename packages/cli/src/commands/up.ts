@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FusionConfig } from '@fusion/mesh-types';
 import type { Command } from 'commander';
-import { bundledApps, bundledProgram } from '../bundled-program.ts';
+import { bundledApps, bundledProgram, releaseBundler } from '../bundled-program.ts';
 import {
   ensurePki,
   type PkiFiles,
@@ -80,6 +80,7 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
     bundledProgram(programs.proxy, 'fusion-proxy'),
     bundledApps(appEntries(config, paths.baseDir)),
   ]);
+  await releaseBundler();
   const planInputs: PlanInputs = {
     config,
     baseDir: paths.baseDir,
@@ -147,7 +148,10 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
       // Bundles are made once per `fusion up`; only an entry a reload adds is bundled then.
       plan: async (next) => {
         const added = appEntries(next, paths.baseDir).filter((e) => !(e in appPrograms));
-        Object.assign(appPrograms, await bundledApps(added));
+        if (added.length > 0) {
+          Object.assign(appPrograms, await bundledApps(added));
+          await releaseBundler();
+        }
         return buildPlan({ ...planInputs, config: next });
       },
       beforeStart: (next) => tokens.update(next.components),
