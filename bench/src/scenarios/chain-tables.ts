@@ -163,7 +163,7 @@ export function chainTables(run: ChainRun, figures: ChainFigures): Table[] {
     notes: [
       "utime + stime from /proc/<pid>/stat before and after each measurement, over 2xx responses. A whoami request crosses the gateway sidecar twice (inbound, then outbound), ai-kernel's twice, identity's once.",
       'The goal for one proxy of a pair (bench pair) is < 0.2 CPU s per 1,000 requests.',
-      "The fusion supervisor (mesh only, not in the totals) reads every line its components log — the apps log each request at info — and writes it to .fusion/logs/; in the direct path the benchmark process reads the apps' lines instead.",
+      "The fusion supervisor (mesh only, not in the totals) relays every line its components log to .fusion/logs/ (the apps log a request that went well at debug, so at the default info level there are none); in the direct path the benchmark process reads the apps' lines instead.",
     ],
   };
   return [latency, rounds, cpu];
