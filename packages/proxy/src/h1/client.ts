@@ -5,7 +5,7 @@
  * chunked otherwise — and the response streams back as it is parsed, trailers after its end.
  */
 import type { Socket } from 'node:net';
-import { Readable } from 'node:stream';
+import { finished, Readable } from 'node:stream';
 import { asProxyError, ProxyError } from '../errors/proxy-error.ts';
 import type { HeaderMap, ProxyRequest, ProxyResponse } from '../http/message.ts';
 import { DEFAULT_H1_LIMITS, type H1Limits } from './limits.ts';
@@ -24,6 +24,8 @@ export interface H1PoolOptions {
   readonly describe: string;
   readonly limits?: H1Limits;
 }
+
+const ignore = () => {};
 
 /** Requests that may be sent again when a reused connection turns out dead (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -131,7 +133,11 @@ class Connection {
       if (chunked) socket.write(LAST_CHUNK, 'latin1');
       exchange.sent = true;
     });
-    body.once('error', () => socket.destroy());
+    // finished() also reports a body that failed before we got to it (its caller went away
+    // while this connection was being made): the upstream must not wait for it.
+    finished(body, { writable: false }, (error) => {
+      if (error) socket.destroy();
+    });
   }
 
   private onHead(head: ResponseHead): void {
@@ -141,6 +147,8 @@ class Connection {
     const hasBody = head.framing.body !== 'none';
     const socket = this.socket;
     exchange.body = hasBody ? new Readable({ read: () => socket.resume() }) : undefined;
+    // Destroyed with the reason if cut short, for its reader; never an uncaught exception.
+    exchange.body?.on('error', ignore);
     const trailers = new Promise<HeaderMap | undefined>((resolve, reject) => {
       exchange.settleTrailers = { resolve, reject };
     });

@@ -42,6 +42,7 @@ interface Exchange extends ResponseTarget {
 }
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+const ignore = () => {};
 
 export function serveH1(
   socket: Socket,
@@ -94,7 +95,7 @@ export function serveH1(
     };
     if (framing.body !== 'none') {
       let asked = false;
-      exchange.body = body = new Readable({
+      const readable = new Readable({
         read: () => {
           if (!asked && framing.expectContinue && queue[0] === exchange && !writing)
             socket.write(CONTINUE);
@@ -102,6 +103,10 @@ export function serveH1(
           socket.resume();
         },
       });
+      // A body cut short is destroyed with the reason, for whoever reads it; one nobody reads
+      // yet (its request still connecting upstream) must not become an uncaught exception.
+      readable.on('error', ignore);
+      exchange.body = body = readable;
     }
     queue.push(exchange);
     if (queue.length >= maxPipelined) {

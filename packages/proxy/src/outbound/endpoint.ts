@@ -7,21 +7,14 @@ import type { IdentityClient } from '@fusion/identity-client';
 import type { Logger } from '@fusion/telemetry';
 import type { EndpointService, EndpointTarget, NewEndpoint } from '../balance/index.ts';
 import { ProxyError } from '../errors/proxy-error.ts';
-import { H1Pool } from '../h1/index.ts';
 import type { ProxyRequest } from '../http/message.ts';
 import type { createHttpMetrics, TargetLabels } from '../metrics/http-metrics.ts';
 import type { TcpMetrics } from '../metrics/tcp-metrics.ts';
 import type { Layer } from '../stack/stack.ts';
-import { connectMeshTls } from './connect.ts';
 import { forwardOverH2 } from './forward.ts';
 import { type Backoff, SessionPool } from './session-pool.ts';
 
 export type HttpMetrics = ReturnType<typeof createHttpMetrics>;
-
-/** HTTP/1.1 connections to one peer proxy at most; requests past it wait for a free one. */
-const MAX_H1_CONNECTIONS = 256;
-/** An idle one closes after this; the peer's inbound keeps it 60 s, so we always close first. */
-const H1_IDLE_TIMEOUT_MS = 30_000;
 
 /** Label objects remembered per endpoint; past this, an authority's labels are built per request. */
 const MAX_AUTHORITY_LABELS = 64;
@@ -50,40 +43,10 @@ export function connectToEndpoint(options: EndpointConnectOptions): NewEndpoint 
       onConnectError: (error) => options.onConnectError?.(error, target),
       transport: options.transport,
     });
-    // HTTP/1.1 from the app rides pooled HTTP/1.1 mTLS connections of our own engine
-    // (decision 0009: cheaper here than streams of one h2 session); HTTP/2 and gRPC keep the
-    // session, which also keeps the endpoint's status: it reconnects with backoff, and the
-    // balancer skips the endpoint while it cannot.
-    const peer = { address: target.address, identity };
-    const h1 = new H1Pool({
-      open: () => {
-        const credentials = options.identity.credentials();
-        if (!credentials) {
-          return Promise.reject(
-            new ProxyError('TLS_HANDSHAKE', `${target.address}: no mesh credentials yet`),
-          );
-        }
-        return connectMeshTls(
-          peer,
-          credentials,
-          options.connectTimeoutMs,
-          'http/1.1',
-          options.transport,
-        );
-      },
-      maxConnections: MAX_H1_CONNECTIONS,
-      idleTimeoutMs: H1_IDLE_TIMEOUT_MS,
-      describe: `${target.address} (${identity})`,
-    });
-    const h2 = forwardOverH2(pool);
     return {
-      handle: (request) =>
-        request.ctx.originalVersion === 'HTTP/1.1' ? h1.request(request) : h2(request),
+      handle: forwardOverH2(pool),
       status: () => pool.status(),
-      close: () => {
-        pool.close();
-        h1.close();
-      },
+      close: () => pool.close(),
     };
   };
 }
