@@ -56,10 +56,7 @@ export async function listen(handler: HttpHandler, options: ListenerOptions): Pr
   const connections = new Connections();
   // The TLS handshake is ours; ALPN then says which engine serves the connection: node:http2
   // for h2 (mesh traffic, gRPC), our own HTTP/1.1 engine otherwise (h1/).
-  // Half-open connections, as node:http's own server: a client may send its requests and FIN,
-  // and still read the answers (the HTTP/1.1 engine closes once they are written).
   const tlsServer = tls.createServer({
-    allowHalfOpen: true,
     ...credentials.secureContextOptions(),
     ...NO_TICKETS,
     ALPNProtocols: ['h2', 'http/1.1'],
@@ -92,7 +89,7 @@ export async function listen(handler: HttpHandler, options: ListenerOptions): Pr
     ? (socket: Socket) => connections.servedH1(socket, serveH1(socket, handler, PLAIN_FACTS))
     : undefined;
 
-  const front = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+  const front = net.createServer({ noDelay: true }, (socket) => {
     // Errors are the protocol servers' to handle; one here must not crash the process.
     socket.on('error', (error) => logger.debug({ err: error }, 'inbound connection failed'));
     if (admission.clusterOnly && !isClusterAddress(socket.remoteAddress)) {

@@ -46,8 +46,7 @@ export async function listen(
   });
   const sockets = new Set<Socket>();
   // Small writes (headers, gRPC frames) must not wait on Nagle for the peer's delayed ACK.
-  // Half-open, as node:http's server: a client that sends and FINs still reads its answers.
-  const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+  const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     transport?.trackConnection(socket, FROM_APP);
