@@ -134,7 +134,7 @@ describe('malformed and smuggling requests on raw sockets to the inbound proxy',
     it(`answers pipelined requests in order on ${where}`, async () => {
       for (const pipeline of pipelinedRequests) {
         const answered = (out: string) =>
-          [...out.matchAll(/x-path: \S+[^]*?\r\n\r\nok/g)].length === pipeline.targets.length;
+          [...out.matchAll(/x-path: \S+[\s\S]*?\r\n\r\nok/g)].length === pipeline.targets.length;
         const out = await exchange(dial(), port(), pipeline.raw, answered);
         const paths = [...out.matchAll(/x-path: (\S+)/g)].map((m) => m[1]);
         assert.deepEqual(paths, pipeline.targets, pipeline.name);
