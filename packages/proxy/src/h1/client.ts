@@ -52,6 +52,8 @@ class Connection {
     readonly socket: Socket,
     private readonly pool: H1Pool,
     limits: H1Limits,
+    /** The pool's generation when this was opened: see H1Pool.retire(). */
+    readonly generation: number,
   ) {
     this.parser = new ResponseParser(
       {
@@ -78,6 +80,8 @@ class Connection {
       socket.end();
     });
     socket.on('error', (error) => this.fail(asProxyError(error)));
+    // Armed only while idle in the pool (release); one listener for the connection's life.
+    socket.on('timeout', () => socket.destroy());
     socket.on('close', () => {
       this.fail(
         new ProxyError(
@@ -114,6 +118,10 @@ class Connection {
       exchange.sent = true;
       return;
     }
+    // A length-delimited body is sent once its last byte is written, which is known at once:
+    // its 'end' event may come after the upstream's answer (an echo), and the connection is
+    // still clean for the next request.
+    let unsent = chunked ? Number.POSITIVE_INFINITY : Number(length);
     body.on('data', (chunk: Buffer) => {
       let flushed: boolean;
       if (chunked) {
@@ -123,7 +131,11 @@ class Connection {
         socket.write(chunk);
         flushed = socket.write(CHUNK_END, 'latin1');
         socket.uncork();
-      } else flushed = socket.write(chunk);
+      } else {
+        flushed = socket.write(chunk);
+        unsent -= chunk.length;
+        if (unsent <= 0) exchange.sent = true;
+      }
       if (!flushed) {
         body.pause();
         socket.once('drain', () => body.resume());
@@ -166,6 +178,9 @@ class Connection {
     const exchange = this.exchange;
     if (!exchange) return;
     exchange.body?.push(null);
+    // The body's last push may have paused reading (backpressure), and an ended body never asks
+    // for more: the next response on this connection must be read all the same.
+    this.socket.resume();
     exchange.settleTrailers?.resolve(exchange.trailers);
     this.exchange = undefined;
     // A request body still being written (the upstream answered early) leaves the connection
@@ -216,6 +231,7 @@ export class H1Pool {
   private readonly waiting: Exchange[] = [];
   private open = 0;
   private closing = false;
+  private generation = 0;
 
   constructor(readonly options: H1PoolOptions) {}
 
@@ -260,7 +276,8 @@ export class H1Pool {
     this.options.open().then(
       (socket) => {
         socket.setNoDelay(true);
-        new Connection(socket, this, this.options.limits ?? DEFAULT_H1_LIMITS).send(exchange);
+        const limits = this.options.limits ?? DEFAULT_H1_LIMITS;
+        new Connection(socket, this, limits, this.generation).send(exchange);
       },
       (error: unknown) => {
         this.open--;
@@ -272,6 +289,10 @@ export class H1Pool {
   }
 
   release(connection: Connection): void {
+    if (connection.generation !== this.generation) {
+      connection.socket.destroy();
+      return;
+    }
     const next = this.waiting.shift();
     if (next) {
       connection.send(next);
@@ -282,7 +303,7 @@ export class H1Pool {
       return;
     }
     this.idle.push(connection);
-    connection.socket.setTimeout(this.options.idleTimeoutMs, () => connection.socket.destroy());
+    connection.socket.setTimeout(this.options.idleTimeoutMs);
   }
 
   closed(connection: Connection): void {
@@ -291,6 +312,15 @@ export class H1Pool {
     if (at !== -1) this.idle.splice(at, 1);
     const next = this.waiting.shift();
     if (next) this.dispatch(next, true);
+  }
+
+  /**
+   * From now on, only connections opened after this call carry requests: idle ones close now,
+   * busy ones once their exchange ends (new credentials must be presented on the next request).
+   */
+  retire(): void {
+    this.generation++;
+    for (const connection of this.idle.splice(0)) connection.socket.destroy();
   }
 
   close(): void {

@@ -1,6 +1,6 @@
 /**
- * Writes a ProxyResponse on an HTTP/1.1 connection: the head in one write, then the body as it
- * arrives with backpressure — length-delimited when the response says its length, chunked for
+ * Writes a ProxyResponse on an HTTP/1.1 connection: the head, with the body's first part when it
+ * is already here, then the rest as it arrives with backpressure — length-delimited when the response says its length, chunked for
  * an HTTP/1.1 client otherwise (with trailers after the last chunk), until close for HTTP/1.0.
  * HEAD, 204 and 304 get no body whatever the upstream sent (RFC 9112 §6.3).
  */
@@ -46,7 +46,17 @@ export function writeResponse(
     socket.write(head, 'latin1');
     return Promise.resolve();
   }
+  // A body that is already here (a small response arrives with its head) goes out in the same
+  // write: one TLS record and one syscall instead of two. Flowing starts on the next tick, so
+  // the first 'data' comes before any other work, and uncorks.
+  let corked = body.readableLength > 0;
+  if (corked) socket.cork();
   socket.write(head, 'latin1');
+  const uncork = () => {
+    if (!corked) return;
+    corked = false;
+    socket.uncork();
+  };
   return new Promise((resolve, reject) => {
     const fail = (error: Error) => {
       cleanup();
@@ -65,6 +75,7 @@ export function writeResponse(
         flushed = socket.write(CHUNK_END, 'latin1');
         socket.uncork();
       } else flushed = socket.write(chunk);
+      uncork();
       if (!flushed) body.pause();
     };
     const onEnd = () => {
@@ -83,6 +94,7 @@ export function writeResponse(
       );
     };
     const cleanup = () => {
+      uncork();
       socket.off('close', onClose).off('drain', onDrain);
       body.off('data', onData).off('end', onEnd).off('error', fail);
     };

@@ -78,6 +78,9 @@ export function serveH1(
         body?.push(null);
         body = null;
         awaitingHead = true;
+        // The body's last push may have paused reading, and an ended body never asks for more;
+        // the next request is read unless the pipeline is full.
+        if (!parser.isPaused) socket.resume();
       },
     },
     limits,

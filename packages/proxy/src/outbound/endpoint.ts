@@ -1,6 +1,7 @@
 /**
  * The endpoint stack: what the balancer holds for each replica. The innermost piece sends
- * requests over the replica's pooled mTLS session; metrics wrap each endpoint, because only
+ * requests over the replica's pooled mTLS connections (HTTP/1.1 ones for an app's HTTP/1.1, the
+ * one HTTP/2 session for the rest); metrics wrap each endpoint, because only
  * here is the replica chosen, and Linkerd's `server_id` label is the identity it proved.
  */
 import type { IdentityClient } from '@fusion/identity-client';
@@ -12,6 +13,7 @@ import type { createHttpMetrics, TargetLabels } from '../metrics/http-metrics.ts
 import type { TcpMetrics } from '../metrics/tcp-metrics.ts';
 import type { Layer } from '../stack/stack.ts';
 import { forwardOverH2 } from './forward.ts';
+import { meshH1Pool } from './mesh-h1.ts';
 import { type Backoff, SessionPool } from './session-pool.ts';
 
 export type HttpMetrics = ReturnType<typeof createHttpMetrics>;
@@ -43,10 +45,19 @@ export function connectToEndpoint(options: EndpointConnectOptions): NewEndpoint 
       onConnectError: (error) => options.onConnectError?.(error, target),
       transport: options.transport,
     });
+    // HTTP/1.1 from the app rides pooled HTTP/1.1 mTLS connections (mesh-h1.ts); HTTP/2 and
+    // gRPC keep the session, which also keeps the endpoint's status: it reconnects with
+    // backoff, and the balancer skips the endpoint while it cannot.
+    const h1 = meshH1Pool({ address: target.address, identity }, options);
+    const h2 = forwardOverH2(pool);
     return {
-      handle: forwardOverH2(pool),
+      handle: (request) =>
+        request.ctx.originalVersion === 'HTTP/1.1' ? h1.pool.request(request) : h2(request),
       status: () => pool.status(),
-      close: () => pool.close(),
+      close: () => {
+        pool.close();
+        h1.close();
+      },
     };
   };
 }

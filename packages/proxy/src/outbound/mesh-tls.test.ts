@@ -1,7 +1,8 @@
 /**
- * The mesh connection: the peer must prove the identity discovery named, one TLS session per
- * endpoint carries every request, and a credentials rotation moves traffic to a new session
- * with the new certificate while the old one drains.
+ * The mesh connections: the peer must prove the identity discovery named; an app's HTTP/1.1
+ * rides a pool of kept-alive HTTP/1.1 connections and gRPC the endpoint's one HTTP/2 session;
+ * a credentials rotation moves traffic to connections with the new certificate while the old
+ * ones finish what they carry.
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -11,7 +12,7 @@ import { Registry } from '@fusion/telemetry';
 import { captureLogger, createTestPki, until } from '../../../identity-client/src/testing/index.ts';
 import { staticDiscovery } from '../discovery/index.ts';
 import { type OutboundOptions, startOutbound } from './index.ts';
-import { h1, type Mesh, sample, startFakePeer, startMesh, X, Y } from './testing/index.ts';
+import { h1, h2c, type Mesh, sample, startFakePeer, startMesh, X, Y } from './testing/index.ts';
 
 let mesh: Mesh;
 
@@ -128,8 +129,8 @@ describe('reaching the peer', () => {
   });
 });
 
-describe('sessions', () => {
-  it('carries 50 concurrent and 50 sequential requests on ONE TLS session', async () => {
+describe('connections', () => {
+  it('carries 50 concurrent and then 50 sequential HTTP/1.1 requests on the connections it pooled', async () => {
     const peer = await mesh.peer(X);
     const { outbound } = await outboundFor({ identity: [{ address: peer.address, identity: X }] });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
@@ -140,50 +141,91 @@ describe('sessions', () => {
           h1(port, { host: 'identity', path: `/c/${i}`, agent }),
         ),
       );
+      assert.ok(concurrent.every((r) => r.status === 200));
+      const opened = peer.http1Connections;
+      assert.ok(opened >= 1 && opened <= 50, `${opened} connections for 50 requests in flight`);
       for (let i = 0; i < 50; i++) {
         assert.equal((await h1(port, { host: 'identity', path: `/s/${i}`, agent })).status, 200);
       }
-      assert.ok(concurrent.every((r) => r.status === 200));
       assert.equal(peer.received.length, 100);
-      assert.equal(peer.secureConnections, 1);
+      assert.equal(peer.http1Connections, opened, 'the sequential ones opened no connection');
+      // The endpoint's one HTTP/2 session, and nothing else.
+      assert.equal(peer.secureConnections - peer.http1Connections, 1);
+      assert.equal(peer.resumedSessions, 0);
     } finally {
       agent.destroy();
       await outbound.close();
     }
   });
 
-  it('after a rotation, sends new requests on a new session with the new certificate and drains the old', async () => {
-    // Certificates that live 3 s renew at about 2.1 s.
-    const rotating = await startMesh({ lifetimeMs: 3_000 });
-    const peer = await rotating.peer(X);
-    const { outbound } = await outboundFor(
-      { identity: [{ address: peer.address, identity: X }] },
-      {},
-      rotating,
-    );
+  it('carries 50 concurrent gRPC calls on ONE HTTP/2 session', async () => {
+    const peer = await mesh.peer(X);
+    const { outbound } = await outboundFor({ identity: [{ address: peer.address, identity: X }] });
     try {
-      const port = outbound.address.port;
-      const first = rotating.client.credentials()!;
-      assert.equal((await h1(port, { host: 'identity' })).status, 200);
-      assert.equal(peer.received.at(-1)!.callerSerial, first.serial);
-      // A response in flight on the old session when the rotation lands.
-      peer.holdStreams();
-      const inFlight = h1(port, { host: 'identity', path: '/stream' });
-      await until(() => peer.received.at(-1)?.headers[':path'] === '/stream', 'the held request');
-      await until(() => rotating.client.credentials() !== first, 'a rotation', { withinMs: 5_000 });
-      await until(() => peer.secureConnections === 2, 'the new session');
-      assert.equal((await h1(port, { host: 'identity' })).status, 200);
-      assert.equal(peer.received.at(-1)!.callerSerial, rotating.client.credentials()!.serial);
-      assert.notEqual(rotating.client.credentials()!.serial, first.serial);
-      assert.equal(peer.closedSessions, 0, 'the old session is still draining');
-      peer.release();
-      assert.deepEqual(await inFlight.then((r) => [r.status, r.body]), [200, 'first;second']);
-      await until(() => peer.closedSessions === 1, 'the old session to close once drained');
-      assert.equal(peer.secureConnections, 2);
-      assert.equal(peer.resumedSessions, 0, 'the second handshake was a full one');
+      const calls = await Promise.all(
+        Array.from({ length: 50 }, () => grpc(outbound.address.port, '/grpc/0')),
+      );
+      assert.ok(calls.every((r) => r.trailers?.['grpc-status'] === '0'));
+      assert.equal(peer.received.length, 50);
+      assert.equal(peer.secureConnections, 1);
+      assert.equal(peer.http1Connections, 0);
     } finally {
       await outbound.close();
-      await rotating.close();
     }
   });
+
+  for (const protocol of ['http/1.1', 'h2'] as const) {
+    it(`after a rotation, sends new ${protocol} requests with the new certificate and lets the old connection finish first`, async () => {
+      // Certificates that live 3 s renew at about 2.1 s.
+      const rotating = await startMesh({ lifetimeMs: 3_000 });
+      const peer = await rotating.peer(X);
+      const { outbound } = await outboundFor(
+        { identity: [{ address: peer.address, identity: X }] },
+        {},
+        rotating,
+      );
+      const port = outbound.address.port;
+      const send = (path: string) =>
+        protocol === 'h2' ? grpc(port, path) : h1(port, { host: 'identity', path });
+      const closed = () => (protocol === 'h2' ? peer.closedSessions : peer.closedHttp1Connections);
+      try {
+        const first = rotating.client.credentials()!;
+        assert.equal((await send('/')).status, 200);
+        assert.equal(peer.received.at(-1)!.callerSerial, first.serial);
+        // A response in flight on the old connection when the rotation lands.
+        peer.holdStreams();
+        const inFlight = send('/stream');
+        await until(() => peer.received.at(-1)?.headers[':path'] === '/stream', 'the held request');
+        await until(() => rotating.client.credentials() !== first, 'a rotation', {
+          withinMs: 5_000,
+        });
+        // The endpoint's HTTP/2 session reconnects at once with the new certificate.
+        await until(() => peer.secureConnections - peer.http1Connections === 2, 'the new session');
+        assert.equal((await send('/')).status, 200);
+        const renewed = rotating.client.credentials()!;
+        assert.equal(peer.received.at(-1)!.protocol, protocol);
+        assert.equal(peer.received.at(-1)!.callerSerial, renewed.serial);
+        assert.notEqual(renewed.serial, first.serial);
+        assert.equal(closed(), 0, 'the old connection is still carrying its response');
+        peer.release();
+        assert.deepEqual(await inFlight.then((r) => [r.status, r.body]), [200, 'first;second']);
+        await until(() => closed() === 1, 'the old connection to close once its response ended');
+        assert.equal(peer.resumedSessions, 0, 'every handshake was a full one');
+      } finally {
+        await outbound.close();
+        await rotating.close();
+      }
+    });
+  }
 });
+
+/** A gRPC-shaped h2c call to `identity` through the outbound listener. */
+function grpc(port: number, path: string) {
+  return h2c(port, {
+    ':method': 'POST',
+    ':path': path,
+    ':authority': 'identity',
+    'content-type': 'application/grpc',
+    te: 'trailers',
+  });
+}

@@ -1,6 +1,7 @@
 /**
- * The outbound proxy end to end against a fake peer proxy: how an app's HTTP/1.1, absolute-form
- * and h2c requests reach the peer, what comes back, and what is counted.
+ * The outbound proxy end to end against a fake peer proxy: how an app's HTTP/1.1 (as HTTP/1.1
+ * over mTLS), absolute-form and h2c (over the HTTP/2 session) requests reach the peer, what
+ * comes back, and what is counted.
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -55,7 +56,7 @@ const toX = {
 };
 
 describe('an HTTP/1.1 request from the app', () => {
-  it('reaches the peer over mTLS h2 with l5d-orig-proto and the logical authority', async () => {
+  it('reaches the peer as HTTP/1.1 over mTLS, with the logical authority as its Host', async () => {
     const reply = await h1(port(), {
       method: 'POST',
       path: '/users/1?x=y',
@@ -69,10 +70,11 @@ describe('an HTTP/1.1 request from the app', () => {
       body: 'hello',
     });
     const seen = peer.received.at(-1)!;
-    assert.equal(seen.headers[':authority'], 'identity');
+    assert.equal(seen.protocol, 'http/1.1');
+    assert.equal(seen.headers.host, 'identity');
     assert.equal(seen.headers[':method'], 'POST');
-    assert.equal(seen.headers['l5d-orig-proto'], 'HTTP/1.1');
-    assert.equal(seen.headers.host, undefined);
+    // Only the HTTP/2 hop needs to say what the app spoke.
+    assert.equal(seen.headers['l5d-orig-proto'], undefined);
     assert.match(seen.callerSan ?? '', new RegExp(`DNS:${GATEWAY.replaceAll('.', '\\.')}`));
     assert.equal(seen.callerSerial, mesh.client.credentials()!.serial);
   });
@@ -106,7 +108,8 @@ describe('an HTTP/1.1 request from the app', () => {
     assert.equal(reply.status, 200);
     assert.deepEqual(JSON.parse(reply.body), { path: '/x?y=1', authority: 'identity', body: '' });
     assert.equal(peer.received.length, before + 1);
-    assert.equal(peer.received.at(-1)!.headers['l5d-orig-proto'], 'HTTP/1.1');
+    assert.equal(peer.received.at(-1)!.protocol, 'http/1.1');
+    assert.equal(peer.received.at(-1)!.headers.host, 'identity');
   });
 });
 
@@ -125,6 +128,7 @@ describe('an h2c request (gRPC)', () => {
     assert.equal(ok.status, 200);
     assert.equal(ok.trailers?.['grpc-status'], '0');
     const seen = peer.received.at(-1)!;
+    assert.equal(seen.protocol, 'h2');
     assert.equal(seen.headers['l5d-orig-proto'], undefined);
     assert.equal(seen.headers[':authority'], 'identity:8002');
     assert.equal(seen.headers.te, 'trailers');

@@ -1,15 +1,20 @@
 /**
- * A stand-in for a peer proxy's inbound side, speaking the wire contract: HTTP/2 over mutual
- * TLS 1.3, ALPN h2, presenting a mesh certificate for one identity and requiring the caller's.
- * It records what it receives (headers, body, the caller's certificate) and counts handshakes,
- * and answers by path: `/grpc/<status>` with gRPC trailers, `/stream` in two parts released
- * by the test, anything else with a JSON echo.
+ * A stand-in for a peer proxy's inbound side, speaking the wire contract: mutual TLS 1.3,
+ * presenting a mesh certificate for one identity and requiring the caller's, then HTTP/2 (ALPN
+ * h2: gRPC, h2c apps, the endpoint's session) or HTTP/1.1 (ALPN http/1.1: an app's HTTP/1.1,
+ * decision 0009). It records what it receives (the protocol, headers with HTTP/2's
+ * pseudo-headers either way, body, the caller's certificate) and counts handshakes, and answers
+ * by path: `/grpc/<status>` with gRPC trailers, `/stream` in two parts released by the test,
+ * anything else with a JSON echo.
  */
+import http from 'node:http';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import tls, { type TLSSocket } from 'node:tls';
 
 export interface Received {
+  /** The ALPN protocol it came by. */
+  readonly protocol: 'h2' | 'http/1.1';
   readonly headers: http2.IncomingHttpHeaders;
   readonly body: string;
   /** The caller's certificate SANs, as Node prints them. */
@@ -19,32 +24,52 @@ export interface Received {
 
 export class FakePeer {
   readonly received: Received[] = [];
-  /** Completed TLS handshakes. */
+  /** Completed TLS handshakes, both protocols. */
   secureConnections = 0;
+  /** Of those, the HTTP/1.1 ones. */
+  http1Connections = 0;
   /** Handshakes that resumed an earlier TLS session (and so skipped the certificate checks). */
   resumedSessions = 0;
-  /** Sessions that have closed. */
+  /** HTTP/2 sessions that have closed. */
   closedSessions = 0;
-  readonly #server: http2.Http2SecureServer;
+  /** HTTP/1.1 connections that have closed. */
+  closedHttp1Connections = 0;
+  readonly #server: tls.Server;
   readonly #sessions = new Set<http2.ServerHttp2Session>();
+  readonly #http1Sockets = new Set<TLSSocket>();
   #port = 0;
   #release: () => void = () => {};
   #released: Promise<void> = Promise.resolve();
 
   constructor(credentials: { keyPem: string; certChainPem: string }, anchorsPem: string) {
-    this.#server = http2.createSecureServer({
+    // A TLS server that hands each connection to the protocol ALPN chose, as our inbound does.
+    this.#server = tls.createServer({
       key: credentials.keyPem,
       cert: credentials.certChainPem,
       ca: anchorsPem,
       requestCert: true,
       rejectUnauthorized: true,
       minVersion: 'TLSv1.3',
+      ALPNProtocols: ['h2', 'http/1.1'],
     });
+    const h2 = http2.createServer();
+    const h1 = http.createServer((request, response) => this.#answerHttp1(request, response));
     this.#server.on('secureConnection', (socket: TLSSocket) => {
       this.secureConnections += 1;
       if (socket.isSessionReused()) this.resumedSessions += 1;
+      if (socket.alpnProtocol === 'h2') {
+        h2.emit('connection', socket);
+        return;
+      }
+      this.http1Connections += 1;
+      this.#http1Sockets.add(socket);
+      socket.once('close', () => {
+        this.#http1Sockets.delete(socket);
+        this.closedHttp1Connections += 1;
+      });
+      h1.emit('connection', socket);
     });
-    this.#server.on('session', (session) => {
+    h2.on('session', (session) => {
       this.#sessions.add(session);
       session.on('error', () => {});
       session.once('close', () => {
@@ -52,7 +77,7 @@ export class FakePeer {
         this.closedSessions += 1;
       });
     });
-    this.#server.on('stream', (stream, headers) => this.#answer(stream, headers));
+    h2.on('stream', (stream, headers) => this.#answer(stream, headers));
   }
 
   /** Kept after stop(), so that a dead peer can still be recognised. */
@@ -84,14 +109,17 @@ export class FakePeer {
     );
   }
 
-  /** A crash: every session cut, the port closed. */
+  /** A crash: every session and connection cut, the port closed. */
   stop(): Promise<void> {
     for (const session of this.#sessions) session.destroy();
+    for (const socket of this.#http1Sockets) socket.destroy();
     return new Promise((resolve) => this.#server.close(() => resolve()));
   }
 
   close(): Promise<void> {
     for (const session of this.#sessions) session.close();
+    // Kept-alive HTTP/1.1 connections would hold the server open; a test peer need not drain.
+    for (const socket of this.#http1Sockets) socket.destroy();
     return new Promise((resolve) => this.#server.close(() => resolve()));
   }
 
@@ -102,6 +130,7 @@ export class FakePeer {
     stream.once('end', async () => {
       const peer = (stream.session?.socket as TLSSocket | undefined)?.getPeerCertificate();
       const received: Received = {
+        protocol: 'h2',
         headers,
         body: Buffer.concat(chunks).toString(),
         callerSan: peer?.subjectaltname,
@@ -129,6 +158,39 @@ export class FakePeer {
           'x-peer': this.address,
         });
         stream.end(JSON.stringify({ path, authority: headers[':authority'], body: received.body }));
+      }
+    });
+  }
+
+  /** The same answers over HTTP/1.1, the way our inbound serves an app's HTTP/1.1. */
+  #answerHttp1(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', async () => {
+      const peer = (req.socket as TLSSocket).getPeerCertificate();
+      const path = String(req.url);
+      const headers: http2.IncomingHttpHeaders = {
+        ':method': req.method,
+        ':path': path,
+        ':authority': req.headers.host,
+        ...req.headers,
+      };
+      const received: Received = {
+        protocol: 'http/1.1',
+        headers,
+        body: Buffer.concat(chunks).toString(),
+        callerSan: peer?.subjectaltname,
+        callerSerial: peer?.serialNumber?.toLowerCase(),
+      };
+      this.received.push(received);
+      if (path === '/stream') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('first;');
+        await this.#released;
+        if (!res.destroyed) res.end('second');
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json', 'x-peer': this.address });
+        res.end(JSON.stringify({ path, authority: req.headers.host, body: received.body }));
       }
     });
   }
