@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { Body } from '../http/body.ts';
 import type { ProxyRequest } from '../http/message.ts';
 import { H1Pool } from './client.ts';
 import { serveH1 } from './server.ts';
@@ -25,7 +25,7 @@ function post(size: number): ProxyRequest {
     authority: 'echo',
     path: '/',
     headers: { 'content-length': String(size) },
-    body: Readable.from([Buffer.alloc(size, 'x')], { objectMode: false }),
+    body: Body.of(Buffer.alloc(size, 'x')),
     ctx: { startedAt: 0n, clientId: undefined, tls: false, originalVersion: 'HTTP/1.1' },
   };
 }
@@ -33,9 +33,7 @@ function post(size: number): ProxyRequest {
 async function echoed(pool: H1Pool, size: number): Promise<number> {
   const response = await pool.request(post(size));
   assert.equal(response.status, 200);
-  let length = 0;
-  for await (const chunk of response.body ?? []) length += (chunk as Buffer).length;
-  return length;
+  return response.body ? (await response.body.toBuffer()).length : 0;
 }
 
 describe('H1Pool', () => {

@@ -5,8 +5,8 @@
  * chunked otherwise — and the response streams back as it is parsed, trailers after its end.
  */
 import type { Socket } from 'node:net';
-import { finished, Readable } from 'node:stream';
 import { asProxyError, ProxyError } from '../errors/proxy-error.ts';
+import { Body } from '../http/body.ts';
 import type { HeaderMap, ProxyRequest, ProxyResponse } from '../http/message.ts';
 import { DEFAULT_H1_LIMITS, type H1Limits } from './limits.ts';
 import { type ResponseHead, ResponseParser } from './parser.ts';
@@ -25,8 +25,6 @@ export interface H1PoolOptions {
   readonly limits?: H1Limits;
 }
 
-const ignore = () => {};
-
 /** Requests that may be sent again when a reused connection turns out dead (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
@@ -34,7 +32,7 @@ interface Exchange {
   readonly request: ProxyRequest;
   resolve(response: ProxyResponse): void;
   reject(error: ProxyError): void;
-  body: Readable | undefined;
+  body: Body | undefined;
   trailers: HeaderMap | undefined;
   settleTrailers: { resolve(t: HeaderMap | undefined): void; reject(e: Error): void } | undefined;
   answered: boolean;
@@ -113,43 +111,45 @@ class Connection {
       return;
     }
     const socket = this.socket;
-    socket.write(head, 'latin1');
     if (!body) {
+      socket.write(head, 'latin1');
       exchange.sent = true;
       return;
     }
     // A length-delimited body is sent once its last byte is written, which is known at once:
-    // its 'end' event may come after the upstream's answer (an echo), and the connection is
+    // the upstream may answer before the body's end is seen (an echo), and the connection is
     // still clean for the next request.
     let unsent = chunked ? Number.POSITIVE_INFINITY : Number(length);
-    body.on('data', (chunk: Buffer) => {
-      let flushed: boolean;
-      if (chunked) {
-        if (chunk.length === 0) return;
-        socket.cork();
-        socket.write(chunkHeader(chunk.length), 'latin1');
-        socket.write(chunk);
-        flushed = socket.write(CHUNK_END, 'latin1');
-        socket.uncork();
-      } else {
-        flushed = socket.write(chunk);
-        unsent -= chunk.length;
-        if (unsent <= 0) exchange.sent = true;
-      }
-      if (!flushed) {
-        body.pause();
-        socket.once('drain', () => body.resume());
-      }
+    const resume = () => body.resume();
+    // What of the body is here goes out with the head, in one write.
+    socket.cork();
+    socket.write(head, 'latin1');
+    body.read({
+      onData: (chunk) => {
+        let flushed: boolean;
+        if (chunked) {
+          socket.cork();
+          socket.write(chunkHeader(chunk.length), 'latin1');
+          socket.write(chunk);
+          flushed = socket.write(CHUNK_END, 'latin1');
+          socket.uncork();
+        } else {
+          flushed = socket.write(chunk);
+          unsent -= chunk.length;
+          if (unsent <= 0) exchange.sent = true;
+        }
+        if (!flushed) socket.once('drain', resume);
+        return flushed;
+      },
+      onEnd: () => {
+        if (chunked) socket.write(LAST_CHUNK, 'latin1');
+        exchange.sent = true;
+      },
+      // The body failed, perhaps before we got to it (its caller went away while this
+      // connection was being made): the upstream must not wait for the rest.
+      onError: () => socket.destroy(),
     });
-    body.once('end', () => {
-      if (chunked) socket.write(LAST_CHUNK, 'latin1');
-      exchange.sent = true;
-    });
-    // finished() also reports a body that failed before we got to it (its caller went away
-    // while this connection was being made): the upstream must not wait for it.
-    finished(body, { writable: false }, (error) => {
-      if (error) socket.destroy();
-    });
+    socket.uncork();
   }
 
   private onHead(head: ResponseHead): void {
@@ -158,9 +158,10 @@ class Connection {
     this.keepAlive = head.framing.keepAlive;
     const hasBody = head.framing.body !== 'none';
     const socket = this.socket;
-    exchange.body = hasBody ? new Readable({ read: () => socket.resume() }) : undefined;
-    // Destroyed with the reason if cut short, for its reader; never an uncaught exception.
-    exchange.body?.on('error', ignore);
+    // Its reader giving up leaves unread bytes on the wire: the connection goes with it.
+    exchange.body = hasBody
+      ? new Body({ pull: () => socket.resume(), cancel: () => socket.destroy() })
+      : undefined;
     const trailers = new Promise<HeaderMap | undefined>((resolve, reject) => {
       exchange.settleTrailers = { resolve, reject };
     });
@@ -177,7 +178,7 @@ class Connection {
   private onEnd(): void {
     const exchange = this.exchange;
     if (!exchange) return;
-    exchange.body?.push(null);
+    exchange.body?.end();
     // The body's last push may have paused reading (backpressure), and an ended body never asks
     // for more: the next response on this connection must be read all the same.
     this.socket.resume();
@@ -219,7 +220,7 @@ class Connection {
         );
       } else exchange.reject(error);
     } else {
-      exchange.body?.destroy(error);
+      exchange.body?.fail(error);
       exchange.settleTrailers?.reject(error);
     }
     this.socket.destroy();

@@ -106,7 +106,16 @@ export function requestFraming(
       ? found.upgrade
       : undefined;
   const expectContinue = found.expect?.toLowerCase() === '100-continue';
-  const common = { keepAlive, upgrade, connection, host: found.host, expectContinue };
+  // Every return builds the same shape, property for property: one hidden class for V8.
+  const framing = (body: BodyKind, contentLength: number): RequestFraming => ({
+    body,
+    contentLength,
+    keepAlive,
+    upgrade,
+    connection,
+    host: found.host,
+    expectContinue,
+  });
 
   if (found.transferEncoding !== undefined) {
     if (minor === 0) {
@@ -124,7 +133,7 @@ export function requestFraming(
       );
     }
     checkChunkedLast(found.transferEncoding, true);
-    return { ...common, body: 'chunked', contentLength: 0, keepAlive };
+    return framing('chunked', 0);
   }
   if (found.contentLengths > 0) {
     const length = contentLength(found, 400);
@@ -135,10 +144,10 @@ export function requestFraming(
         413,
       );
     }
-    return { ...common, body: length === 0 ? 'none' : 'length', contentLength: length };
+    return framing(length === 0 ? 'none' : 'length', length);
   }
   // §6.3 item 7: neither field, no body.
-  return { ...common, body: 'none', contentLength: 0 };
+  return framing('none', 0);
 }
 
 /**
@@ -156,10 +165,16 @@ export function responseFraming(
   let keepAlive = minor === 1 ? !connection.includes('close') : connection.includes('keep-alive');
   // A 101 ends HTTP/1.1 on the connection, whatever protocol it names.
   const upgrade = status === 101 ? (found.upgrade ?? 'unnamed') : undefined;
-  const common = { upgrade, connection };
+  const framing = (body: BodyKind, contentLength: number): Framing => ({
+    body,
+    contentLength,
+    keepAlive,
+    upgrade,
+    connection,
+  });
   // §6.3 items 1 and 2: no body after HEAD, 1xx, 204, 304, whatever the fields say.
   if (method === 'HEAD' || status < 200 || status === 204 || status === 304) {
-    return { ...common, body: 'none', contentLength: 0, keepAlive };
+    return framing('none', 0);
   }
   if (found.transferEncoding !== undefined) {
     if (found.contentLengths > 0 || minor === 0) {
@@ -170,15 +185,15 @@ export function responseFraming(
       );
     }
     checkChunkedLast(found.transferEncoding, false);
-    return { ...common, body: 'chunked', contentLength: 0, keepAlive };
+    return framing('chunked', 0);
   }
   if (found.contentLengths > 0) {
     const length = contentLength(found, 502);
-    return { ...common, body: length === 0 ? 'none' : 'length', contentLength: length, keepAlive };
+    return framing(length === 0 ? 'none' : 'length', length);
   }
   // §6.3 item 8: the body runs until the server closes the connection.
   keepAlive = false;
-  return { ...common, body: 'close', contentLength: 0, keepAlive };
+  return framing('close', 0);
 }
 
 function contentLength(found: Scan, status: number): number {
@@ -237,8 +252,11 @@ function checkChunkedLast(value: string, isRequest: boolean): void {
   }
 }
 
-function tokens(value: string | undefined): string[] {
-  if (value === undefined) return [];
+/** Shared by every message without a Connection field: nothing allocated for it. */
+const NO_TOKENS: readonly string[] = Object.freeze([]);
+
+function tokens(value: string | undefined): readonly string[] {
+  if (value === undefined) return NO_TOKENS;
   const result: string[] = [];
   for (const part of value.split(',')) {
     const token = part.trim().toLowerCase();

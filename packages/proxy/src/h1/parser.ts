@@ -454,7 +454,13 @@ export class ResponseParser extends Parser<ResponseHead> {
     this.interim = line.status < 200 && line.status !== 101;
     if (!this.interim) {
       this.methods.shift();
-      this.events.onHead({ ...line, fields, framing });
+      this.events.onHead({
+        status: line.status,
+        reason: line.reason,
+        minor: line.minor,
+        fields,
+        framing,
+      });
     }
     return framing;
   }

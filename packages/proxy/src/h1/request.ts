@@ -3,8 +3,8 @@
  * without hop-by-hop fields (RFC 9110 §7.6.1) or those its Connection field names.
  */
 
-import type { Readable } from 'node:stream';
 import { ProxyError } from '../errors/proxy-error.ts';
+import type { Body } from '../http/body.ts';
 import { type HeaderMap, HOP_BY_HOP, type ProxyRequest } from '../http/message.ts';
 import type { ConnectionFacts } from '../http/serve.ts';
 import type { RequestHead } from './parser.ts';
@@ -36,7 +36,7 @@ const isPlain = (token: string | undefined) => token === 'close' || token === 'k
 
 export function toProxyRequest(
   head: RequestHead,
-  body: Readable | null,
+  body: Body | null,
   facts: ConnectionFacts,
 ): ProxyRequest {
   const target = head.target;

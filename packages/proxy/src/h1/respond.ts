@@ -1,7 +1,8 @@
 /**
- * Writes a ProxyResponse on an HTTP/1.1 connection: the head, with the body's first part when it
- * is already here, then the rest as it arrives with backpressure — length-delimited when the response says its length, chunked for
- * an HTTP/1.1 client otherwise (with trailers after the last chunk), until close for HTTP/1.0.
+ * Writes a ProxyResponse on an HTTP/1.1 connection: the head, then the body with backpressure —
+ * length-delimited when the response says its length, chunked for an HTTP/1.1 client otherwise
+ * (with trailers after the last chunk), until close for HTTP/1.0. What of the body is already
+ * here goes out with the head in one write (a small response: one syscall, one TLS record).
  * HEAD, 204 and 304 get no body whatever the upstream sent (RFC 9112 §6.3).
  */
 import type { Duplex } from 'node:stream';
@@ -42,64 +43,56 @@ export function writeResponse(
   const head = responseHead(status, response.headers, extra);
 
   if (bodiless || body === null) {
-    if (body) body.destroy();
+    body?.cancel(new Error('a response to HEAD, or with a status that has no body'));
     socket.write(head, 'latin1');
     return Promise.resolve();
   }
-  // A body that is already here (a small response arrives with its head) goes out in the same
-  // write: one TLS record and one syscall instead of two. Flowing starts on the next tick, so
-  // the first 'data' comes before any other work, and uncorks.
-  let corked = body.readableLength > 0;
-  if (corked) socket.cork();
-  socket.write(head, 'latin1');
-  const uncork = () => {
-    if (!corked) return;
-    corked = false;
-    socket.uncork();
-  };
   return new Promise((resolve, reject) => {
-    const fail = (error: Error) => {
-      cleanup();
-      body.destroy();
-      reject(error);
+    let settled = false;
+    const settle = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      socket.off('close', onClose).off('drain', onDrain);
+      if (error) reject(error);
+      else resolve();
     };
-    const onClose = () => fail(new Error('the client closed the connection mid-response'));
+    const onClose = () => {
+      const error = new Error('the client closed the connection mid-response');
+      body.cancel(error);
+      settle(error);
+    };
     const onDrain = () => body.resume();
-    const onData = (chunk: Buffer) => {
-      let flushed: boolean;
-      if (chunked) {
-        if (chunk.length === 0) return;
+    socket.on('close', onClose).on('drain', onDrain);
+    socket.cork();
+    socket.write(head, 'latin1');
+    // What is here is delivered now, inside the cork; the rest as it comes.
+    body.read({
+      onData: (chunk) => {
+        if (!chunked) return socket.write(chunk);
         socket.cork();
         socket.write(chunkHeader(chunk.length), 'latin1');
         socket.write(chunk);
-        flushed = socket.write(CHUNK_END, 'latin1');
+        const flushed = socket.write(CHUNK_END, 'latin1');
         socket.uncork();
-      } else flushed = socket.write(chunk);
-      uncork();
-      if (!flushed) body.pause();
-    };
-    const onEnd = () => {
-      cleanup();
-      if (!chunked) return resolve();
-      response.trailers.then(
-        (trailers) => {
-          socket.write(trailersEnd(trailers), 'latin1');
-          resolve();
-        },
-        (error: Error) => {
-          // The upstream failed after its body: the client must not take the body as whole.
-          socket.destroy();
-          reject(error);
-        },
-      );
-    };
-    const cleanup = () => {
-      uncork();
-      socket.off('close', onClose).off('drain', onDrain);
-      body.off('data', onData).off('end', onEnd).off('error', fail);
-    };
-    socket.on('close', onClose).on('drain', onDrain);
-    body.on('data', onData).on('end', onEnd).on('error', fail);
+        return flushed;
+      },
+      onEnd: () => {
+        if (!chunked) return settle();
+        response.trailers.then(
+          (trailers) => {
+            socket.write(trailersEnd(trailers), 'latin1');
+            settle();
+          },
+          (error: Error) => {
+            // The upstream failed after its body: the client must not take the body as whole.
+            socket.destroy();
+            settle(error);
+          },
+        );
+      },
+      onError: (error) => settle(error),
+    });
+    socket.uncork();
   });
 }
 

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import net, { type AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
-import { text } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
+import { Body } from '../http/body.ts';
 import { emptyResponse, type HttpHandler, type ProxyRequest } from '../http/message.ts';
 import { serveH1 } from './server.ts';
 import { smugglingCorpus } from './testing/smuggling-corpus.ts';
@@ -26,13 +25,13 @@ describe('serveH1', () => {
   let port: number;
   const handler: HttpHandler = async (request) => {
     seen.push(request);
-    const body = request.body ? await text(request.body) : '';
+    const body = request.body ? (await request.body.toBuffer()).toString() : '';
     completed.push(`${request.method} ${request.path}`);
     if (request.path === '/stream') {
       return {
         status: 200,
         headers: {},
-        body: Readable.from([Buffer.from('a'), Buffer.from('bc')]),
+        body: Body.of(Buffer.from('a'), Buffer.from('bc')),
         trailers: Promise.resolve({ 'grpc-status': '0' }),
       };
     }

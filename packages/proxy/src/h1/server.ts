@@ -7,9 +7,9 @@
  */
 
 import type { Socket } from 'node:net';
-import { Readable } from 'node:stream';
 import { ProxyError } from '../errors/proxy-error.ts';
 import { errorResponse } from '../errors/rescue.ts';
+import { Body } from '../http/body.ts';
 import type { HttpHandler, ProxyResponse } from '../http/message.ts';
 import type { ConnectionFacts } from '../http/serve.ts';
 import { refuse, tunnel } from '../upgrade/tunnel.ts';
@@ -37,12 +37,11 @@ export interface H1Connection {
 
 interface Exchange extends ResponseTarget {
   response: ProxyResponse | undefined;
-  body: Readable | null;
+  body: Body | null;
   upgrade: boolean;
 }
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
-const ignore = () => {};
 
 export function serveH1(
   socket: Socket,
@@ -58,7 +57,8 @@ export function serveH1(
   let draining = false;
   let awaitingHead = true;
   let headTimer: NodeJS.Timeout | undefined;
-  let body: Readable | null = null;
+  /** The request body being parsed, until its end. */
+  let body: Body | null = null;
 
   const parser = new RequestParser(
     {
@@ -75,7 +75,7 @@ export function serveH1(
         // Request trailers are rare and nothing downstream reads them: dropped (RFC 9110 §6.5).
       },
       onEnd: () => {
-        body?.push(null);
+        body?.end();
         body = null;
         awaitingHead = true;
         // The body's last push may have paused reading, and an ended body never asks for more;
@@ -97,19 +97,14 @@ export function serveH1(
       upgrade: framing.upgrade !== undefined,
     };
     if (framing.body !== 'none') {
-      let asked = false;
-      const readable = new Readable({
-        read: () => {
-          if (!asked && framing.expectContinue && queue[0] === exchange && !writing)
-            socket.write(CONTINUE);
-          asked = true;
-          socket.resume();
+      exchange.body = body = new Body({
+        // RFC 9110 §10.1.1: the client waits for 100 once someone wants its body, unless an
+        // answer to an earlier request is still being written (the 100 would come inside it).
+        start: () => {
+          if (framing.expectContinue && queue[0] === exchange && !writing) socket.write(CONTINUE);
         },
+        pull: () => socket.resume(),
       });
-      // A body cut short is destroyed with the reason, for whoever reads it; one nobody reads
-      // yet (its request still connecting upstream) must not become an uncaught exception.
-      readable.on('error', ignore);
-      exchange.body = body = readable;
     }
     queue.push(exchange);
     if (queue.length >= maxPipelined) {
@@ -139,11 +134,10 @@ export function serveH1(
     while (!writing && queue.length > 0 && (queue[0] as Exchange).response) {
       const exchange = queue[0] as Exchange;
       const response = exchange.response as ProxyResponse;
-      if (socket.destroyed) return response.body?.destroy();
+      if (socket.destroyed) return response.body?.cancel(new Error('the client went away'));
       if (exchange.upgrade) return upgraded(response);
       // A request body nobody read to its end leaves unknown bytes on the wire: close after.
-      if (exchange.body && !exchange.body.readableEnded && exchange.body === body)
-        exchange.keepAlive = false;
+      if (exchange.body !== null && exchange.body === body) exchange.keepAlive = false;
       writing = true;
       writeResponse(socket, exchange, response).then(
         () => {
@@ -175,7 +169,7 @@ export function serveH1(
     const refusal = errorResponse(
       new ProxyError('BAD_REQUEST', error.message, { status: error.status }),
     );
-    body?.destroy(new ProxyError('BAD_REQUEST', error.message));
+    body?.fail(new ProxyError('BAD_REQUEST', error.message));
     body = null;
     socket.off('data', onData);
     // Answered in turn, after what was accepted before it; then the connection closes.
@@ -208,7 +202,7 @@ export function serveH1(
   };
   const onEnd = () => {
     const error = parser.finish();
-    if (error) body?.destroy(new ProxyError('RESET', error.message));
+    if (error) body?.fail(new ProxyError('RESET', error.message));
     // The client has said all it will: answer what it asked, then close.
     draining = true;
     if (queue.length === 0) socket.end();
@@ -217,8 +211,9 @@ export function serveH1(
   socket.on('error', () => socket.destroy());
   socket.once('close', () => {
     if (headTimer) clearTimeout(headTimer);
-    body?.destroy(new ProxyError('RESET', 'the client closed the connection mid-request'));
-    for (const exchange of queue) exchange.response?.body?.destroy();
+    body?.fail(new ProxyError('RESET', 'the client closed the connection mid-request'));
+    const gone = new Error('the client closed the connection');
+    for (const exchange of queue) exchange.response?.body?.cancel(gone);
     queue.length = 0;
   });
   socket.setTimeout(options.idleTimeoutMs ?? 60_000, () => {

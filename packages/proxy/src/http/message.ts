@@ -1,9 +1,11 @@
 /**
- * The request and response every layer sees. Bodies are streams and are never buffered by the
- * proxy (a layer that must replay one, like retry, buffers lazily up to a cap). Header names are
- * lower case; pseudo-headers and hop-by-hop headers never appear here.
+ * The request and response every layer sees. Bodies are `Body` channels (body.ts), streamed
+ * with backpressure and never buffered whole by the proxy (a layer that must replay one, like
+ * retry, keeps it only while it is small and complete). Header names are lower case;
+ * pseudo-headers and hop-by-hop headers never appear here.
  */
-import type { Duplex, Readable } from 'node:stream';
+import type { Duplex } from 'node:stream';
+import type { Body } from './body.ts';
 
 export type HeaderMap = Record<string, string | string[]>;
 
@@ -29,7 +31,7 @@ export interface ProxyRequest {
   readonly path: string;
   readonly headers: HeaderMap;
   /** null for requests without a body (GET, HEAD …). */
-  readonly body: Readable | null;
+  readonly body: Body | null;
   readonly ctx: RequestContext;
   /**
    * The protocol an HTTP/1.1 `Upgrade` request asks to switch to (`websocket`). Such a request
@@ -41,7 +43,7 @@ export interface ProxyRequest {
 export interface ProxyResponse {
   readonly status: number;
   readonly headers: HeaderMap;
-  readonly body: Readable | null;
+  readonly body: Body | null;
   /**
    * Trailers, when the response stream ends with some (gRPC's `grpc-status`); resolves once the
    * body has ended, to undefined when there were none.

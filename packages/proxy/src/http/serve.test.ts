@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import http from 'node:http';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { Body } from './body.ts';
 import {
   emptyResponse,
   type HttpHandler,
@@ -30,9 +30,12 @@ describe('serve', () => {
       return emptyResponse(200, { 'content-type': 'application/grpc', 'grpc-status': '5' });
     }
     if (request.path === '/stream') {
-      const body = new PassThrough();
-      body.write('first,');
-      release = () => body.end('last');
+      const body = new Body();
+      body.push(Buffer.from('first,'));
+      release = () => {
+        body.push(Buffer.from('last'));
+        body.end();
+      };
       return {
         status: 200,
         headers: { 'content-type': 'text/plain' },
@@ -40,9 +43,7 @@ describe('serve', () => {
         trailers: Promise.resolve(undefined),
       };
     }
-    const body = Readable.from([
-      Buffer.from(`${request.method} ${request.authority}${request.path}`),
-    ]);
+    const body = Body.of(Buffer.from(`${request.method} ${request.authority}${request.path}`));
     return {
       status: 200,
       headers: { 'x-extra': 'yes' },

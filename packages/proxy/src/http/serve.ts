@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { ProxyError } from '../errors/proxy-error.ts';
 import { errorResponse } from '../errors/rescue.ts';
+import { Body } from './body.ts';
 import {
   forwardableHeaders,
   type HttpHandler,
@@ -73,7 +74,7 @@ export function toProxyRequest(req: ServerRequest, facts: ConnectionFacts): Prox
     authority,
     path,
     headers: forwardableHeaders(req.headers),
-    body: hasBody ? req : null,
+    body: hasBody ? Body.fromReadable(req) : null,
     ctx: {
       startedAt: process.hrtime.bigint(),
       clientId: facts.clientId,
@@ -90,7 +91,7 @@ export function writeResponse(res: ServerResponseLike, response: ProxyResponse):
     const body = response.body;
     // A client that goes away mid-response: stop pulling from upstream.
     out.once('close', () => {
-      if (!out.writableFinished) body?.destroy();
+      if (!out.writableFinished) body?.cancel(new Error('the client went away mid-response'));
       resolve();
     });
     if (!body) {
@@ -104,9 +105,16 @@ export function writeResponse(res: ServerResponseLike, response: ProxyResponse):
       out.destroy(error as Error);
       return;
     }
-    body.on('error', (error) => out.destroy(error));
-    body.on('end', () => void finish(out, response));
-    body.pipe(out, { end: false });
+    const resume = () => body.resume();
+    body.read({
+      onData: (chunk) => {
+        const flushed = out.write(chunk);
+        if (!flushed) out.once('drain', resume);
+        return flushed;
+      },
+      onEnd: () => void finish(out, response),
+      onError: (error) => out.destroy(error),
+    });
   });
 }
 

@@ -6,10 +6,11 @@
 import http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import { asProxyError, ProxyError } from '../errors/proxy-error.ts';
+import { Body, writeBodyTo } from '../http/body.ts';
 import type { HeaderMap, ProxyResponse } from '../http/message.ts';
 import { forwardableHeaders } from '../http/message.ts';
 import type { AppClient, AppEndpoint } from './app-streams.ts';
-import { guardConnect, nonEmpty, sendBody, trailersWhenEnded } from './app-streams.ts';
+import { guardConnect, nonEmpty, trailersWhenEnded } from './app-streams.ts';
 
 export function newH2cApp(endpoint: AppEndpoint): AppClient {
   const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
@@ -50,7 +51,7 @@ export function newH2cApp(endpoint: AppEndpoint): AppClient {
         // Before the response this fails the request; after it, the body reports it.
         stream.on('error', (error) => reject(asProxyError(error)));
         stream.once('response', (headers, flags) => resolve(fromApp(stream, headers, flags)));
-        if (request.body) sendBody(request.body, stream);
+        if (request.body) writeBodyTo(request.body, stream);
       }),
     close: () => session?.destroy(),
   };
@@ -72,7 +73,7 @@ function fromApp(
   return {
     status: status ?? 502,
     headers: forwardableHeaders(fields),
-    body: trailersOnly ? null : stream,
+    body: trailersOnly ? null : Body.fromReadable(stream),
     trailers: trailersWhenEnded(
       stream,
       () => trailers,

@@ -3,7 +3,8 @@ import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { ProxyError } from '../errors/proxy-error.ts';
-import { guardConnect, sendBody, trailersWhenEnded } from './app-streams.ts';
+import { Body, writeBodyTo } from '../http/body.ts';
+import { guardConnect, trailersWhenEnded } from './app-streams.ts';
 
 const endpoint = { host: '127.0.0.1', port: 8001, connectTimeoutMs: 100 };
 
@@ -64,14 +65,24 @@ describe('trailersWhenEnded', () => {
   });
 });
 
-describe('sendBody', () => {
+describe('writeBodyTo', () => {
   it("aborts the app's request when the caller's body fails midway", async () => {
-    const body = new PassThrough();
+    const body = new Body();
     const upstream = new PassThrough();
     const aborted = new Promise((resolve) => upstream.once('error', resolve));
-    sendBody(body, upstream);
-    body.write('half of it');
-    body.destroy(new Error('caller went away'));
+    writeBodyTo(body, upstream);
+    body.push(Buffer.from('half of it'));
+    body.fail(new Error('caller went away'));
     assert.match(String(await aborted), /caller went away/);
+  });
+
+  it('cancels the body when the upstream closes first', () => {
+    let cancelled: Error | undefined;
+    const body = new Body({ cancel: (error) => (cancelled = error) });
+    const upstream = new PassThrough();
+    writeBodyTo(body, upstream);
+    upstream.destroy();
+    upstream.emit('close');
+    assert.match(String(cancelled), /closed first/);
   });
 });

@@ -3,8 +3,7 @@
  * is streamed to the app, how a response's trailers are awaited, and the connect timeout.
  */
 import net, { type Socket } from 'node:net';
-import type { Readable, Writable } from 'node:stream';
-import { finished } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { asProxyError, ProxyError } from '../errors/proxy-error.ts';
 import type { HeaderMap, HttpHandler } from '../http/message.ts';
 
@@ -23,18 +22,6 @@ export interface AppClient {
   readonly handler: HttpHandler;
   /** Closes pooled connections; requests in flight fail. */
   close(): void;
-}
-
-/**
- * Pipes a request body upstream with backpressure. pipe() leaves the destination open when the
- * source fails, so a caller that gives up mid-upload would leave the app waiting on a half-sent
- * request: destroy it instead. An upstream failure is reported on the response side.
- */
-export function sendBody(body: Readable, upstream: Writable): void {
-  body.pipe(upstream);
-  finished(body, { writable: false }, (error) => {
-    if (error) upstream.destroy(error);
-  });
 }
 
 /**

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { Registry } from '@fusion/telemetry';
 import { ProxyError } from '../errors/proxy-error.ts';
+import { Body } from '../http/body.ts';
 import type { ProxyRequest, ProxyResponse } from '../http/message.ts';
 import { createHttpMetrics } from './http-metrics.ts';
 
@@ -32,7 +32,7 @@ test("request_total, response_total (classified at stream end) and response_late
   const grpc: ProxyResponse = {
     status: 200,
     headers: {},
-    body: Readable.from([]),
+    body: Body.of(),
     trailers: new Promise((resolve) => {
       finishTrailers = resolve;
     }),

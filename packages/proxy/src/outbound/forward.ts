@@ -7,8 +7,8 @@
  * peer's app sees the name it was called by.
  */
 import http2, { type ClientHttp2Session, type OutgoingHttpHeaders } from 'node:http2';
-import { finished } from 'node:stream';
 import { asProxyError, ProxyError } from '../errors/proxy-error.ts';
+import { Body, writeBodyTo } from '../http/body.ts';
 import {
   forwardableHeaders,
   type HeaderMap,
@@ -61,7 +61,7 @@ function send(session: ClientHttp2Session, request: ProxyRequest): Promise<Proxy
       resolve({
         status: Number(headers[':status']),
         headers: forwardableHeaders(headers),
-        body: trailersOnly ? null : stream,
+        body: trailersOnly ? null : Body.fromReadable(stream),
         trailers: trailersPromise,
       });
     });
@@ -79,14 +79,8 @@ function send(session: ClientHttp2Session, request: ProxyRequest): Promise<Proxy
       failed(new ProxyError('RESET', `the peer stream closed before its end (code ${code})`));
     });
 
-    if (request.body) {
-      const body = request.body;
-      body.pipe(stream);
-      // The app gave up on its request: cancel ours rather than leave the peer waiting.
-      finished(body, (error) => {
-        if (error && !stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
-      });
-    }
+    // The app giving up on its request destroys the stream: the peer sees it reset.
+    if (request.body) writeBodyTo(request.body, stream);
   });
 }
 

@@ -8,6 +8,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { asProxyError, ProxyError } from '../errors/proxy-error.ts';
+import { Body } from '../http/body.ts';
 import { forwardableHeaders, type ProxyRequest, type ProxyResponse } from '../http/message.ts';
 import { trailersWhenEnded } from '../inbound/app-streams.ts';
 
@@ -44,7 +45,7 @@ export function sendUpgrade(request: ProxyRequest, connection: Duplex): Promise<
       resolve({
         status: response.statusCode ?? 502,
         headers: forwardableHeaders(response.headers),
-        body: response,
+        body: Body.fromReadable(response),
         trailers: trailersWhenEnded(
           response,
           () => undefined,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
-import { Readable } from 'node:stream';
 import { test } from 'node:test';
+import { Body } from '../http/body.ts';
 import type { ProxyResponse } from '../http/message.ts';
 import { refuse, tunnel } from './tunnel.ts';
 
@@ -55,7 +55,7 @@ test('refuse: any other answer goes back close-delimited, body streamed, then th
   refuse(fromCaller, {
     status: 401,
     headers: { 'content-type': 'text/plain', 'x-multi': ['a', 'b'] },
-    body: Readable.from([Buffer.from('who '), Buffer.from('are you')]),
+    body: Body.of(Buffer.from('who '), Buffer.from('are you')),
     trailers: NO_TRAILERS,
   });
   assert.equal(

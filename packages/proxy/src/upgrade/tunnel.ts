@@ -5,6 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { writeBodyTo } from '../http/body.ts';
 import type { HeaderMap, ProxyResponse, Upgraded } from '../http/message.ts';
 
 /** Answers 101 on `client` and joins it to the upgraded connection, both ways. */
@@ -23,7 +24,7 @@ export function tunnel(client: Duplex, response: ProxyResponse, upgraded: Upgrad
 export function refuse(client: Duplex, response: ProxyResponse): void {
   const body = response.body;
   if (client.destroyed) {
-    body?.destroy();
+    body?.cancel(new Error('the client went away'));
     return;
   }
   // Close-delimited: the length is known only to a body that says so itself.
@@ -32,9 +33,7 @@ export function refuse(client: Duplex, response: ProxyResponse): void {
     client.end();
     return;
   }
-  body.on('error', () => client.destroy());
-  client.once('close', () => body.destroy());
-  body.pipe(client);
+  writeBodyTo(body, client);
 }
 
 /**
