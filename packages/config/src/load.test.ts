@@ -149,6 +149,13 @@ test('a minimal file gets every default', () => {
       clockSkewAllowanceMs: 20_000,
       defaultInboundPolicy: 'all-authenticated',
       proxyLogLevel: 'warn,linkerd=info',
+      http1: {
+        maxRequestLineBytes: 8_192,
+        maxHeaderBytes: 65_536,
+        maxHeaders: 100,
+        headerTimeoutMs: 10_000,
+        idleTimeoutMs: 60_000,
+      },
     },
     infrastructure: {
       postgres: {

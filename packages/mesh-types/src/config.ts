@@ -46,6 +46,21 @@ export interface MeshSettings {
   readonly defaultInboundPolicy: InboundDefaultPolicy;
   /** Proxy log filter, `LINKERD2_PROXY_LOG` syntax (default `warn,linkerd=info`). */
   readonly proxyLogLevel: string;
+  /** The sidecars' HTTP/1.1 engine: its limits and timeouts on every listener. */
+  readonly http1: Http1Settings;
+}
+
+export interface Http1Settings {
+  /** Longer request line: 414 (default 8192). */
+  readonly maxRequestLineBytes: number;
+  /** Larger header section: 431 (default 65536). */
+  readonly maxHeaderBytes: number;
+  /** More header fields: 431 (default 100). */
+  readonly maxHeaders: number;
+  /** A request head not complete this long after its first byte: 408, ms (default 10 s). */
+  readonly headerTimeoutMs: number;
+  /** An idle kept-alive client connection is closed after this, ms (default 60 s). */
+  readonly idleTimeoutMs: number;
 }
 
 export type InboundDefaultPolicy =

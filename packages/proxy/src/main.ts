@@ -125,6 +125,7 @@ async function startDataPlane(): Promise<void> {
     registry,
     logger: logger.component('inbound'),
     connectTimeoutMs: env.inboundConnectTimeoutMs,
+    http1: env.http1,
   });
   listeners.inbound = inbound;
   log.info({ address: addressOf(inbound) }, 'inbound listening');
@@ -139,6 +140,7 @@ async function startDataPlane(): Promise<void> {
     registry,
     logger: logger.component('outbound'),
     connectTimeoutMs: env.outboundConnectTimeoutMs,
+    http1: env.http1,
   });
   listeners.outbound = outbound;
   log.info({ address: addressOf(outbound) }, 'outbound listening');

@@ -76,6 +76,12 @@ describe('buildPlan on the real fusion.yaml', () => {
     assert.equal(kernel.env.LINKERD2_PROXY_INBOUND_LISTEN_ADDR, '127.0.0.1:8001');
     assert.equal(kernel.env.FUSION_PROXY_APP_ADDR, '127.0.0.1:18001');
     assert.equal(kernel.env.LINKERD2_PROXY_INBOUND_DEFAULT_POLICY, 'all-authenticated');
+    // mesh.http1's defaults, spelt so the proxy reads them back (env/http1-env.ts).
+    assert.equal(kernel.env.FUSION_PROXY_HTTP1_MAX_REQUEST_LINE_BYTES, '8192');
+    assert.equal(kernel.env.FUSION_PROXY_HTTP1_MAX_HEADER_BYTES, '65536');
+    assert.equal(kernel.env.FUSION_PROXY_HTTP1_MAX_HEADERS, '100');
+    assert.equal(kernel.env.FUSION_PROXY_HTTP1_HEADER_TIMEOUT, '10000ms');
+    assert.equal(kernel.env.FUSION_PROXY_HTTP1_IDLE_TIMEOUT, '60000ms');
     assert.equal(kernel.env.LINKERD2_PROXY_DESTINATION_SVC_ADDR, '127.0.0.1:8086');
     assert.equal(
       kernel.env.LINKERD2_PROXY_DESTINATION_SVC_NAME,

@@ -89,13 +89,17 @@ export function oneOf<const V extends string>(values: readonly V[]): Schema<V> {
   });
 }
 
-/** A duration string converted to milliseconds, with an optional lower bound. */
-export function duration(options: { min?: number } = {}): Schema<number> {
+/** A duration string converted to milliseconds, with optional bounds. */
+export function duration(options: { min?: number; max?: number } = {}): Schema<number> {
   const min = options.min ?? 0;
-  const expected =
-    min > 0
-      ? `a duration of at least ${formatDuration(min)} such as 500ms, 2s, 5m or 1h30m`
-      : 'a duration such as 500ms, 2s, 5m or 1h30m';
+  const max = options.max;
+  const bounds =
+    max !== undefined
+      ? ` from ${formatDuration(min)} to ${formatDuration(max)}`
+      : min > 0
+        ? ` of at least ${formatDuration(min)}`
+        : '';
+  const expected = `a duration${bounds} such as 500ms, 2s, 5m or 1h30m`;
   return schema(expected, (node, at) => {
     const value = scalarValue(node);
     const ms = typeof value === 'string' ? parseDuration(value) : undefined;
@@ -104,6 +108,9 @@ export function duration(options: { min?: number } = {}): Schema<number> {
       return mismatch(node, at, expected, hint);
     }
     if (ms < min) return at.error(node, `must be at least ${formatDuration(min)}, got ${value}`);
+    if (max !== undefined && ms > max) {
+      return at.error(node, `must be at most ${formatDuration(max)}, got ${value}`);
+    }
     return ms;
   });
 }

@@ -11,6 +11,13 @@ test('mesh defaults are Linkerd defaults', () => {
     clockSkewAllowanceMs: 20_000,
     defaultInboundPolicy: 'all-authenticated',
     proxyLogLevel: 'warn,linkerd=info',
+    http1: {
+      maxRequestLineBytes: 8_192,
+      maxHeaderBytes: 65_536,
+      maxHeaders: 100,
+      headerTimeoutMs: 10_000,
+      idleTimeoutMs: 60_000,
+    },
   });
 });
 
@@ -22,6 +29,11 @@ identity:
   clockSkewAllowance: 0s
 defaultInboundPolicy: deny
 proxyLogLevel: debug
+http1:
+  maxRequestLineBytes: 4096
+  maxHeaders: 50
+  headerTimeout: 2s
+  idleTimeout: 5m
 `;
   assert.deepEqual(runSchema(mesh, text).value, {
     trustDomain: 'mesh.example.org',
@@ -30,6 +42,13 @@ proxyLogLevel: debug
     clockSkewAllowanceMs: 0,
     defaultInboundPolicy: 'deny',
     proxyLogLevel: 'debug',
+    http1: {
+      maxRequestLineBytes: 4_096,
+      maxHeaderBytes: 65_536,
+      maxHeaders: 50,
+      headerTimeoutMs: 2_000,
+      idleTimeoutMs: 300_000,
+    },
   });
 });
 
@@ -39,12 +58,17 @@ namespace: my.ns
 identity:
   certificateLifetime: 500ms
 defaultInboundPolicy: allow
+http1:
+  maxHeaders: 5
+  headerTimeout: 2h
 `;
   assert.deepEqual(runSchema(mesh, text, { path: 'mesh' }).errors, [
     `1:14 mesh.trustDomain: expected a DNS name (DNS labels joined by '.', such as cluster.local), got string "Cluster_Local"`,
     `2:12 mesh.namespace: expected a DNS label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters), got string "my.ns"`,
     '4:24 mesh.identity.certificateLifetime: must be at least 1s, got 500ms',
     '5:23 mesh.defaultInboundPolicy: expected one of deny, all-authenticated, all-unauthenticated, cluster-authenticated, cluster-unauthenticated, audit, got string "allow"',
+    '7:15 mesh.http1.maxHeaders: expected an integer from 8 to 10000, got number 5',
+    '8:18 mesh.http1.headerTimeout: must be at most 1h, got 2h',
   ]);
 });
 

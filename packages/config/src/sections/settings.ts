@@ -42,6 +42,16 @@ const identity = object({
   clockSkewAllowance: withDefault(duration(), 20 * SECOND),
 });
 
+// The bounds the sidecar accepts (packages/proxy/src/env/http1-env.ts), so that a value
+// fusion.yaml takes never stops a sidecar from starting.
+const http1 = object({
+  maxRequestLineBytes: withDefault(int(256, 1_048_576), 8_192),
+  maxHeaderBytes: withDefault(int(1_024, 16_777_216), 65_536),
+  maxHeaders: withDefault(int(8, 10_000), 100),
+  headerTimeout: withDefault(duration({ min: 100, max: HOUR }), 10 * SECOND),
+  idleTimeout: withDefault(duration({ min: SECOND, max: 24 * HOUR }), 60 * SECOND),
+});
+
 export const mesh = transform(
   object({
     trustDomain: withDefault(string(dnsName), 'cluster.local'),
@@ -49,6 +59,7 @@ export const mesh = transform(
     identity: section(identity),
     defaultInboundPolicy: withDefault(oneOf(INBOUND_POLICIES), 'all-authenticated'),
     proxyLogLevel: withDefault(string(nonEmpty), 'warn,linkerd=info'),
+    http1: section(http1),
   }),
   (m): MeshSettings => ({
     trustDomain: m.trustDomain,
@@ -57,6 +68,13 @@ export const mesh = transform(
     clockSkewAllowanceMs: m.identity.clockSkewAllowance,
     defaultInboundPolicy: m.defaultInboundPolicy,
     proxyLogLevel: m.proxyLogLevel,
+    http1: {
+      maxRequestLineBytes: m.http1.maxRequestLineBytes,
+      maxHeaderBytes: m.http1.maxHeaderBytes,
+      maxHeaders: m.http1.maxHeaders,
+      headerTimeoutMs: m.http1.headerTimeout,
+      idleTimeoutMs: m.http1.idleTimeout,
+    },
   }),
 );
 

@@ -29,6 +29,12 @@ export const PROXY_ENV = {
   inboundOpaquePorts: 'LINKERD2_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION',
   /** `service=host:port,…`: loopback listeners for the app's opaque TCP to mesh services. */
   outboundTcp: 'FUSION_PROXY_OUTBOUND_TCP',
+  /** The HTTP/1.1 engine's limits and timeouts on every listener (fusion.yaml `mesh.http1`). */
+  http1MaxRequestLineBytes: 'FUSION_PROXY_HTTP1_MAX_REQUEST_LINE_BYTES',
+  http1MaxHeaderBytes: 'FUSION_PROXY_HTTP1_MAX_HEADER_BYTES',
+  http1MaxHeaders: 'FUSION_PROXY_HTTP1_MAX_HEADERS',
+  http1HeaderTimeout: 'FUSION_PROXY_HTTP1_HEADER_TIMEOUT',
+  http1IdleTimeout: 'FUSION_PROXY_HTTP1_IDLE_TIMEOUT',
 } as const;
 
 /** Prefixes of the variables `GET /env.json` shows: the proxy's own, not the app's secrets. */

@@ -13,6 +13,7 @@ import {
 } from '@fusion/identity-client';
 import type { InboundDefaultPolicy } from '@fusion/mesh-types';
 import { parseIdentityName } from '@fusion/pki';
+import type { H1ServerOptions } from '../h1/server.ts';
 import {
   DEFAULT_LOG_FILTER,
   FILTER_SHAPE,
@@ -21,6 +22,7 @@ import {
   parseLogFilter,
   parseLogFormat,
 } from '../logging/index.ts';
+import { readHttp1Env } from './http1-env.ts';
 import { PROXY_ENV } from './names.ts';
 import { type EnvReader, envReader } from './reader.ts';
 import {
@@ -83,6 +85,8 @@ export interface ProxyEnv {
   /** FUSION_PROXY_OUTBOUND_TCP: loopback listeners for opaque TCP to mesh services. */
   readonly outboundTcp: readonly TcpUpstreamEnv[];
   readonly identity: IdentityClientOptions;
+  /** FUSION_PROXY_HTTP1_*: the HTTP/1.1 engine's limits and timeouts on every listener. */
+  readonly http1: Required<H1ServerOptions>;
   /** Defaults worth logging once the logger exists (Linkerd warns about the same ones). */
   readonly warnings: readonly string[];
 }
@@ -171,6 +175,7 @@ export function readProxyEnv(env: NodeJS.ProcessEnv = process.env): ProxyEnv {
     inboundOpaquePorts:
       read.optional(PROXY_ENV.inboundOpaquePorts, PORT_RANGES, parsePortRanges) ?? [],
     outboundTcp: read.optional(PROXY_ENV.outboundTcp, TCP_UPSTREAMS, parseTcpUpstreams) ?? [],
+    http1: readHttp1Env(read),
     identity,
     warnings,
   };

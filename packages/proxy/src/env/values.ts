@@ -60,6 +60,13 @@ export function parseDuration(text: string, allowZero = false): number | undefin
   return ms;
 }
 
+/** A whole number from `min` to `max`, digits only. */
+export function parseWholeNumber(text: string, min: number, max: number): number | undefined {
+  if (!/^[0-9]{1,10}$/.test(text)) return undefined;
+  const value = Number(text);
+  return value >= min && value <= max ? value : undefined;
+}
+
 /** Exactly the values Linkerd's `parse_default_policy` accepts. */
 export const INBOUND_DEFAULT_POLICIES: readonly InboundDefaultPolicy[] = [
   'deny',

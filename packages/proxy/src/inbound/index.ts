@@ -10,6 +10,7 @@ import type { InboundDefaultPolicy } from '@fusion/mesh-types';
 import type { Logger, Registry } from '@fusion/telemetry';
 import type { ProxyError } from '../errors/proxy-error.ts';
 import { rescueLayer } from '../errors/rescue.ts';
+import type { H1ServerOptions } from '../h1/index.ts';
 import { createHttpMetrics } from '../metrics/http-metrics.ts';
 import { loopbackLabels, tcpMetrics } from '../metrics/tcp-metrics.ts';
 import { loadShedLayer } from '../stack/load-shed.ts';
@@ -52,6 +53,8 @@ export interface InboundOptions {
    * ones are shed with 503 LOAD_SHED. Default DEFAULT_MAX_IN_FLIGHT (10,000).
    */
   readonly maxInFlight?: number;
+  /** The HTTP/1.1 engine's limits and timeouts for callers (fusion.yaml `mesh.http1`). */
+  readonly http1?: H1ServerOptions;
 }
 
 export interface InboundServer {
@@ -104,6 +107,7 @@ export async function startInbound(options: InboundOptions): Promise<InboundServ
     admission,
     logger,
     transport,
+    http1: options.http1,
   }).catch((error: unknown) => {
     app.close();
     throw error;

@@ -11,7 +11,7 @@ import tls, { type TLSSocket } from 'node:tls';
 import type { IdentityClient } from '@fusion/identity-client';
 import { bindServerCredentials } from '@fusion/identity-client';
 import type { Logger } from '@fusion/telemetry';
-import { serveH1 } from '../h1/index.ts';
+import { type H1ServerOptions, serveH1 } from '../h1/index.ts';
 import type { HttpHandler } from '../http/message.ts';
 import { serve } from '../http/serve.ts';
 import type { TcpMetrics } from '../metrics/tcp-metrics.ts';
@@ -27,6 +27,8 @@ export interface ListenerOptions {
   readonly logger: Logger;
   /** Linkerd's transport metrics for the connections accepted. */
   readonly transport?: TcpMetrics;
+  /** The HTTP/1.1 engine's limits and timeouts (fusion.yaml `mesh.http1`). */
+  readonly http1?: H1ServerOptions;
 }
 
 export interface Listener {
@@ -72,7 +74,7 @@ export async function listen(handler: HttpHandler, options: ListenerOptions): Pr
     // A TLS connection counts from its handshake, when its caller's identity is known.
     transport?.trackConnection(socket, acceptedLabels(socket));
     if (socket.alpnProtocol === 'h2') h2.emit('connection', socket);
-    else connections.servedH1(socket, serveH1(socket, handler, factsOf(socket)));
+    else connections.servedH1(socket, serveH1(socket, handler, factsOf(socket), options.http1));
   });
   // Node checks a client's chain after the handshake and just drops the connection when it
   // fails, so the reason is only here (and on the socket), not in an alert the client could see.
@@ -86,7 +88,8 @@ export async function listen(handler: HttpHandler, options: ListenerOptions): Pr
   // which refuses every ambiguous message before a byte of it is forwarded; upgrades
   // (WebSocket) go through the same handler there, then are piped (upgrade/).
   const plainServer = admission.acceptPlain
-    ? (socket: Socket) => connections.servedH1(socket, serveH1(socket, handler, PLAIN_FACTS))
+    ? (socket: Socket) =>
+        connections.servedH1(socket, serveH1(socket, handler, PLAIN_FACTS, options.http1))
     : undefined;
 
   const front = net.createServer({ noDelay: true }, (socket) => {

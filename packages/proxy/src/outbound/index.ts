@@ -10,6 +10,7 @@ import { balance } from '../balance/index.ts';
 import type { Discovery } from '../discovery/index.ts';
 import type { ProxyError } from '../errors/proxy-error.ts';
 import { rescueLayer } from '../errors/rescue.ts';
+import type { H1ServerOptions } from '../h1/index.ts';
 import { tcpMetrics } from '../metrics/tcp-metrics.ts';
 import { loadShedLayer } from '../stack/load-shed.ts';
 import { stack } from '../stack/stack.ts';
@@ -38,6 +39,8 @@ export interface OutboundOptions {
    * ones are shed with 503 LOAD_SHED. Default DEFAULT_MAX_IN_FLIGHT (10,000).
    */
   readonly maxInFlight?: number;
+  /** The HTTP/1.1 engine's limits and timeouts for the app's requests (`mesh.http1`). */
+  readonly http1?: H1ServerOptions;
 }
 
 export interface Outbound {
@@ -82,7 +85,7 @@ export async function startOutbound(options: OutboundOptions): Promise<Outbound>
     .push(rescueLayer({ onError })) // outermost: an error from any layer becomes a response
     .build();
 
-  const listener = await listen(handler, options.listen, transport);
+  const listener = await listen(handler, options.listen, transport, options.http1);
   logger.info({ address: listener.address }, 'outbound listening');
   return {
     address: listener.address,

@@ -3,6 +3,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import { describe, it } from 'node:test';
+import { DEFAULT_H1_LIMITS } from '../h1/index.ts';
 import { emptyResponse, type HttpHandler, type ProxyRequest } from '../http/message.ts';
 import { listen } from './listener.ts';
 import { h1, h2c } from './testing/index.ts';
@@ -80,6 +81,29 @@ describe('listen', () => {
     } finally {
       agent.destroy();
       session.destroy();
+    }
+  });
+
+  it('applies the HTTP/1.1 limits it is given (fusion.yaml mesh.http1)', async () => {
+    const { handler, seen } = recordingHandler();
+    const limits = { ...DEFAULT_H1_LIMITS, maxFields: 8, maxStartLineBytes: 256 };
+    const listener = await listen(handler, { host: '127.0.0.1', port: 0 }, undefined, { limits });
+    const send = async (head: string) => {
+      const raw = net.connect(listener.address.port, '127.0.0.1');
+      raw.end(head);
+      let text = '';
+      for await (const chunk of raw) text += chunk;
+      return text.slice(0, 12);
+    };
+    try {
+      const fields = (n: number) => Array.from({ length: n }, (_, i) => `x-${i}: v\r\n`).join('');
+      assert.equal(await send(`GET / HTTP/1.1\r\nhost: a\r\n${fields(7)}\r\n`), 'HTTP/1.1 200');
+      assert.equal(await send(`GET / HTTP/1.1\r\nhost: a\r\n${fields(8)}\r\n`), 'HTTP/1.1 431');
+      const long = `/${'a'.repeat(256)}`;
+      assert.equal(await send(`GET ${long} HTTP/1.1\r\nhost: a\r\n\r\n`), 'HTTP/1.1 414');
+      assert.equal(seen.length, 1, 'only the request within the limits reached the handler');
+    } finally {
+      await listener.close();
     }
   });
 });

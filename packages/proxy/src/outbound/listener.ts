@@ -7,7 +7,7 @@
  */
 import http2 from 'node:http2';
 import net, { type AddressInfo, type Socket } from 'node:net';
-import { type H1Connection, serveH1 } from '../h1/index.ts';
+import { type H1Connection, type H1ServerOptions, serveH1 } from '../h1/index.ts';
 import type { HttpHandler } from '../http/message.ts';
 import { type ConnectionFacts, serve } from '../http/serve.ts';
 import { loopbackLabels, type TcpMetrics } from '../metrics/tcp-metrics.ts';
@@ -29,12 +29,13 @@ export async function listen(
   handler: HttpHandler,
   at: { readonly host: string; readonly port: number },
   transport?: TcpMetrics,
+  http1?: H1ServerOptions,
 ): Promise<Listener> {
   const onRequest = serve(handler, () => APP_FACTS);
   const h1Connections = new Set<H1Connection>();
   // Upgrade requests (WebSocket) go through the same handler, then are piped (upgrade/).
   const h1 = (socket: Socket) => {
-    const connection = serveH1(socket, handler, APP_FACTS);
+    const connection = serveH1(socket, handler, APP_FACTS, http1);
     h1Connections.add(connection);
     socket.once('close', () => h1Connections.delete(connection));
   };
