@@ -128,15 +128,8 @@ export class FakePeer {
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
     stream.on('error', () => {});
     stream.once('end', async () => {
-      const peer = (stream.session?.socket as TLSSocket | undefined)?.getPeerCertificate();
-      const received: Received = {
-        protocol: 'h2',
-        headers,
-        body: Buffer.concat(chunks).toString(),
-        callerSan: peer?.subjectaltname,
-        callerSerial: peer?.serialNumber?.toLowerCase(),
-      };
-      this.received.push(received);
+      const socket = stream.session?.socket as TLSSocket | undefined;
+      const received = this.#record('h2', headers, chunks, socket);
       const path = String(headers[':path']);
       if (stream.destroyed) return;
       if (path.startsWith('/grpc/')) {
@@ -162,12 +155,29 @@ export class FakePeer {
     });
   }
 
+  #record(
+    protocol: Received['protocol'],
+    headers: http2.IncomingHttpHeaders,
+    chunks: Buffer[],
+    socket: TLSSocket | undefined,
+  ): Received {
+    const caller = socket?.getPeerCertificate();
+    const received: Received = {
+      protocol,
+      headers,
+      body: Buffer.concat(chunks).toString(),
+      callerSan: caller?.subjectaltname,
+      callerSerial: caller?.serialNumber?.toLowerCase(),
+    };
+    this.received.push(received);
+    return received;
+  }
+
   /** The same answers over HTTP/1.1, the way our inbound serves an app's HTTP/1.1. */
   #answerHttp1(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.once('end', async () => {
-      const peer = (req.socket as TLSSocket).getPeerCertificate();
       const path = String(req.url);
       const headers: http2.IncomingHttpHeaders = {
         ':method': req.method,
@@ -175,14 +185,7 @@ export class FakePeer {
         ':authority': req.headers.host,
         ...req.headers,
       };
-      const received: Received = {
-        protocol: 'http/1.1',
-        headers,
-        body: Buffer.concat(chunks).toString(),
-        callerSan: peer?.subjectaltname,
-        callerSerial: peer?.serialNumber?.toLowerCase(),
-      };
-      this.received.push(received);
+      const received = this.#record('http/1.1', headers, chunks, req.socket as TLSSocket);
       if (path === '/stream') {
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.write('first;');
