@@ -118,4 +118,25 @@ describe('pipeBothWays', () => {
     await until(() => results.length === 1);
     assert.equal(results[0]!.error, undefined);
   });
+
+  it('a side that closed cleanly before the pipe was set up ends the other, cleanly', async () => {
+    // The race a peer proxy that hangs up right after the handshake makes: the dialled
+    // connection is already closed (no more events) when the pipe starts.
+    const results: PipeResult[] = [];
+    const server = await listen((socket) => socket.end());
+    const front = await listen((accepted) => {
+      const dialled = net.connect({ port: server, host: '127.0.0.1' });
+      dialled.resume();
+      dialled.once('close', () => {
+        assert.equal(dialled.closed, true);
+        void pipeBothWays(accepted, dialled).then((result) => results.push(result));
+      });
+    });
+    const client = await connect(front);
+    const outcome = await readAll(client);
+    assert.deepEqual([outcome.data.length, outcome.error], [0, undefined], 'a FIN, no reset');
+    client.end();
+    await until(() => results.length === 1);
+    assert.deepEqual(results[0], { error: undefined, failedSide: undefined });
+  });
 });

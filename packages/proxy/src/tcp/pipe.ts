@@ -42,12 +42,28 @@ export function pipeBothWays(a: Socket, b: Socket): Promise<PipeResult> {
       open -= 1;
       if (open === 0) resolve({ error, failedSide });
     };
-    a.on('error', fail('a', b)).once('close', closed(a, b));
-    b.on('error', fail('b', a)).once('close', closed(b, a));
+    const sides = [
+      [a, b, 'a'],
+      [b, a, 'b'],
+    ] as const;
+    for (const [self, other, side] of sides) {
+      if (self.closed) {
+        // Closed before the pipe was set up (a peer that hangs up right after the handshake
+        // can close a socket between its connect and this call): it emits nothing more, so
+        // what its events would have done is done now — a clean end ends the partner's
+        // writing side, as a piped end would, and an error cuts it.
+        if (self.errored) fail(side, other)(self.errored);
+        else if (!other.destroyed) other.end();
+        open -= 1;
+        continue;
+      }
+      self.on('error', fail(side, other)).once('close', closed(self, other));
+    }
+    if (open === 0) resolve({ error, failedSide });
     // pipe() ends the destination when the source ends (the half-close) and stops reading
     // while the destination's buffer is full; it leaves errors to the handlers above.
-    a.pipe(b);
-    b.pipe(a);
+    if (!a.closed) a.pipe(b);
+    if (!b.closed) b.pipe(a);
   });
 }
 
