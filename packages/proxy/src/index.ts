@@ -5,8 +5,9 @@ export type { ProxyErrorCode } from './errors/proxy-error.ts';
 export { asProxyError, ProxyError } from './errors/proxy-error.ts';
 export type { RescueOptions } from './errors/rescue.ts';
 export { errorResponse, PROXY_ERROR_HEADER, rescueLayer } from './errors/rescue.ts';
+export type { HeaderRecord } from './http/headers.ts';
+export { HeaderList } from './http/headers.ts';
 export type {
-  HeaderMap,
   HttpHandler,
   HttpVersion,
   ProxyRequest,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Endpoint } from '../discovery/index.ts';
 import type { ProxyError } from '../errors/proxy-error.ts';
+import { HeaderList } from '../http/headers.ts';
 import { emptyResponse, type ProxyRequest, type ProxyResponse } from '../http/message.ts';
 import {
   balance,
@@ -23,7 +24,7 @@ function fakeEndpoints() {
     return {
       handle: () => {
         served.set(target.address, (served.get(target.address) ?? 0) + 1);
-        const response = emptyResponse(200, { 'x-address': target.address });
+        const response = emptyResponse(200, HeaderList.from({ 'x-address': target.address }));
         if (!holding) return Promise.resolve(response);
         return new Promise<ProxyResponse>((resolve) => held.push(() => resolve(response)));
       },
@@ -60,7 +61,7 @@ function seeded(seed: number): () => number {
 const request = {} as ProxyRequest;
 const endpoints = (...ports: number[]): Endpoint[] =>
   ports.map((p) => ({ address: `10.0.0.1:${p}`, identity: `e${p}` }));
-const addressOf = (response: ProxyResponse) => response.headers['x-address'];
+const addressOf = (response: ProxyResponse) => response.headers.get('x-address');
 
 describe('balance', () => {
   it('sends new requests to the endpoint with fewer in flight', async () => {

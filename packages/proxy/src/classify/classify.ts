@@ -3,7 +3,7 @@
  * exchange failed, so they can never disagree. Linkerd's rule: failure is an error, an HTTP 5xx,
  * or a gRPC status other than OK (0).
  */
-import type { HeaderMap } from '../http/message.ts';
+import type { HeaderList } from '../http/headers.ts';
 
 export type Classification = 'success' | 'failure';
 
@@ -19,11 +19,11 @@ export interface Outcome {
 
 export function classifyResponse(
   status: number,
-  headers: HeaderMap,
-  trailers: HeaderMap | undefined,
+  headers: HeaderList,
+  trailers: HeaderList | undefined,
 ): Outcome {
-  const grpc = trailers?.['grpc-status'] ?? headers['grpc-status'];
-  const grpcStatus = grpc === undefined ? undefined : Number(Array.isArray(grpc) ? grpc[0] : grpc);
+  const grpc = trailers?.get('grpc-status') ?? headers.get('grpc-status');
+  const grpcStatus = grpc === undefined ? undefined : Number(grpc);
   const failed = status >= 500 || (grpcStatus !== undefined && grpcStatus !== 0);
   return {
     classification: failed ? 'failure' : 'success',

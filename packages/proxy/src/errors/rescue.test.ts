@@ -14,7 +14,10 @@ test('a ProxyError becomes its status with l5d-proxy-error naming code and reaso
   });
   const response = await handler(request);
   assert.equal(response.status, 503);
-  assert.equal(response.headers[PROXY_ERROR_HEADER], 'FAIL_FAST: no endpoint of identity is ready');
+  assert.equal(
+    response.headers.get(PROXY_ERROR_HEADER),
+    'FAIL_FAST: no endpoint of identity is ready',
+  );
   assert.deepEqual(seen, ['FAIL_FAST']);
 });
 
@@ -30,7 +33,7 @@ test('socket errors get their codes; anything else is UNEXPECTED; header values 
   });
   const response = await handler(request);
   assert.equal(response.status, 502);
-  assert.equal(response.headers[PROXY_ERROR_HEADER], 'UNEXPECTED: line one line two');
+  assert.equal(response.headers.get(PROXY_ERROR_HEADER), 'UNEXPECTED: line one line two');
 });
 
 test('a successful response passes through untouched', async () => {

@@ -4,6 +4,7 @@
  * proxy answered instead of its peer. Outermost layer of both stacks.
  */
 
+import { HeaderList } from '../http/headers.ts';
 import type { HttpHandler, ProxyResponse } from '../http/message.ts';
 import { emptyResponse } from '../http/message.ts';
 import type { Layer } from '../stack/stack.ts';
@@ -32,8 +33,8 @@ export function rescueLayer(options: RescueOptions = {}): Layer<HttpHandler> {
 export function errorResponse(error: ProxyError): ProxyResponse {
   // Header values must be one line of visible ASCII.
   const reason = error.message.replace(/[^\x20-\x7e]+/g, ' ').slice(0, 300);
-  return emptyResponse(error.status, {
-    [PROXY_ERROR_HEADER]: `${error.code}: ${reason}`,
-    'content-length': '0',
-  });
+  return emptyResponse(
+    error.status,
+    new HeaderList([PROXY_ERROR_HEADER, `${error.code}: ${reason}`, 'content-length', '0']),
+  );
 }

@@ -9,6 +9,7 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Body } from '../http/body.ts';
+import { HeaderList } from '../http/headers.ts';
 import type { ProxyRequest } from '../http/message.ts';
 import { H1Pool } from './client.ts';
 import { serveH1 } from './server.ts';
@@ -24,7 +25,7 @@ function post(size: number): ProxyRequest {
     method: 'POST',
     authority: 'echo',
     path: '/',
-    headers: { 'content-length': String(size) },
+    headers: HeaderList.from({ 'content-length': String(size) }),
     body: Body.of(Buffer.alloc(size, 'x')),
     ctx: { startedAt: 0n, clientId: undefined, tls: false, originalVersion: 'HTTP/1.1' },
   };

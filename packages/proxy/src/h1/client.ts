@@ -7,7 +7,8 @@
 import type { Socket } from 'node:net';
 import { asProxyError, ProxyError } from '../errors/proxy-error.ts';
 import { Body } from '../http/body.ts';
-import type { HeaderMap, ProxyRequest, ProxyResponse } from '../http/message.ts';
+import type { HeaderList } from '../http/headers.ts';
+import type { ProxyRequest, ProxyResponse } from '../http/message.ts';
 import { DEFAULT_H1_LIMITS, type H1Limits } from './limits.ts';
 import { type ResponseHead, ResponseParser } from './parser.ts';
 import { headersOf } from './request.ts';
@@ -33,8 +34,8 @@ interface Exchange {
   resolve(response: ProxyResponse): void;
   reject(error: ProxyError): void;
   body: Body | undefined;
-  trailers: HeaderMap | undefined;
-  settleTrailers: { resolve(t: HeaderMap | undefined): void; reject(e: Error): void } | undefined;
+  trailers: HeaderList | undefined;
+  settleTrailers: { resolve(t: HeaderList | undefined): void; reject(e: Error): void } | undefined;
   answered: boolean;
   sent: boolean;
   /** Sent again on a fresh connection after a reused one died. */
@@ -97,7 +98,7 @@ class Connection {
     this.parser.expect(request.method);
     const body = request.body;
     const headers = request.headers;
-    const length = headers['content-length'];
+    const length = headers.get('content-length');
     const chunked = body !== null && length === undefined;
     let extra = `host: ${request.authority}\r\n`;
     if (chunked) extra += 'transfer-encoding: chunked\r\n';
@@ -162,7 +163,7 @@ class Connection {
     exchange.body = hasBody
       ? new Body({ pull: () => socket.resume(), cancel: () => socket.destroy() })
       : undefined;
-    const trailers = new Promise<HeaderMap | undefined>((resolve, reject) => {
+    const trailers = new Promise<HeaderList | undefined>((resolve, reject) => {
       exchange.settleTrailers = { resolve, reject };
     });
     trailers.catch(() => {});
@@ -332,11 +333,13 @@ export class H1Pool {
   }
 }
 
-/** `expect` is answered by the proxy that received it, never forwarded. */
-function withoutExpect(headers: HeaderMap): HeaderMap {
-  if (headers.expect === undefined) return headers;
-  const result: HeaderMap = {};
-  for (const name in headers)
-    if (name !== 'expect') result[name] = headers[name] as string | string[];
+/**
+ * `expect` is answered by the proxy that received it, never forwarded. A copy, not an edit: the
+ * request may be sent again on a fresh connection.
+ */
+function withoutExpect(headers: HeaderList): HeaderList {
+  if (!headers.has('expect')) return headers;
+  const result = headers.clone();
+  result.delete('expect');
   return result;
 }

@@ -3,6 +3,7 @@
  * connection (a client turns the same error into a 502); the code is stable, for logs and
  * tests; the reason names the rule broken, with the RFC 9112 / 9110 clause.
  */
+import { STATUS_CODES } from 'node:http';
 
 export type H1ErrorCode =
   | 'BAD_REQUEST_LINE'
@@ -53,25 +54,17 @@ export class H1ParseError extends Error {
   }
 }
 
-export const REASON_PHRASES: Readonly<Record<number, string>> = {
-  100: 'Continue',
-  101: 'Switching Protocols',
-  200: 'OK',
-  204: 'No Content',
-  304: 'Not Modified',
-  400: 'Bad Request',
-  403: 'Forbidden',
-  404: 'Not Found',
-  408: 'Request Timeout',
-  411: 'Length Required',
+/**
+ * Reason phrases (RFC 9110 §15) by status: node's table of the IANA registry, with RFC 9110's
+ * newer names where they changed. A client ignores the phrase (RFC 9112 §4); a status nobody
+ * registered still gets one, so the status line stays well-formed.
+ */
+const REASON_PHRASES: Readonly<Record<number, string>> = {
+  ...STATUS_CODES,
   413: 'Content Too Large',
-  414: 'URI Too Long',
-  429: 'Too Many Requests',
-  431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-  505: 'HTTP Version Not Supported',
+  422: 'Unprocessable Content',
 };
+
+export function reasonPhrase(status: number): string {
+  return REASON_PHRASES[status] ?? 'Unknown';
+}

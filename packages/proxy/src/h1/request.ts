@@ -1,35 +1,36 @@
 /**
- * A parsed request head as the ProxyRequest every layer sees, and the field list as a HeaderMap
- * without hop-by-hop fields (RFC 9110 §7.6.1) or those its Connection field names.
+ * A parsed request head as the ProxyRequest every layer sees, and its field list as the message's
+ * HeaderList without hop-by-hop fields (RFC 9110 §7.6.1) or those its Connection field names.
  */
 
 import { ProxyError } from '../errors/proxy-error.ts';
 import type { Body } from '../http/body.ts';
-import { type HeaderMap, HOP_BY_HOP, type ProxyRequest } from '../http/message.ts';
+import { HeaderList } from '../http/headers.ts';
+import { HOP_BY_HOP, type ProxyRequest } from '../http/message.ts';
 import type { ConnectionFacts } from '../http/serve.ts';
 import type { RequestHead } from './parser.ts';
 
-export function headersOf(fields: readonly string[], connection: readonly string[]): HeaderMap {
+/**
+ * The parser's `fields` as a HeaderList, taking the array itself when nothing must go (no copy);
+ * otherwise the fields that stay, in order.
+ */
+export function headersOf(fields: string[], connection: readonly string[]): HeaderList {
   const named =
     connection.length === 0 || (connection.length === 1 && isPlain(connection[0]))
       ? undefined
       : connection;
-  const headers: HeaderMap = {};
+  let kept: string[] | undefined;
   for (let i = 0; i < fields.length; i += 2) {
     const name = fields[i] as string;
     const value = fields[i + 1] as string;
-    if (HOP_BY_HOP.has(name)) {
-      // gRPC's `te: trailers` is the one hop-by-hop field passed on (RFC 9113 §8.2.2).
-      if (name === 'te' && value === 'trailers') headers.te = value;
-      continue;
-    }
-    if (named?.includes(name)) continue;
-    const previous = headers[name];
-    if (previous === undefined) headers[name] = value;
-    else if (typeof previous === 'string') headers[name] = [previous, value];
-    else previous.push(value);
+    // gRPC's `te: trailers` is the one hop-by-hop field passed on (RFC 9113 §8.2.2).
+    const drop =
+      (HOP_BY_HOP.has(name) && !(name === 'te' && value === 'trailers')) ||
+      named?.includes(name) === true;
+    if (drop) kept ??= fields.slice(0, i);
+    else kept?.push(name, value);
   }
-  return headers;
+  return new HeaderList(kept ?? fields);
 }
 
 const isPlain = (token: string | undefined) => token === 'close' || token === 'keep-alive';
@@ -52,7 +53,7 @@ export function toProxyRequest(
     throw new ProxyError('BAD_REQUEST', 'the request names no authority (no Host field)');
   }
   const headers = headersOf(head.fields, head.framing.connection);
-  if (head.framing.upgrade !== undefined) delete headers['content-length'];
+  if (head.framing.upgrade !== undefined) headers.delete('content-length');
   const request: ProxyRequest = {
     method: head.method,
     authority,

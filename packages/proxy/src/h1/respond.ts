@@ -6,7 +6,8 @@
  * HEAD, 204 and 304 get no body whatever the upstream sent (RFC 9112 §6.3).
  */
 import type { Duplex } from 'node:stream';
-import type { HeaderMap, ProxyResponse } from '../http/message.ts';
+import type { HeaderList } from '../http/headers.ts';
+import type { ProxyResponse } from '../http/message.ts';
 import {
   CHUNK_END,
   chunkHeader,
@@ -32,7 +33,7 @@ export function writeResponse(
   const { status } = response;
   const body = response.body;
   const bodiless = target.method === 'HEAD' || status === 204 || status === 304 || status < 200;
-  const length = response.headers['content-length'];
+  const length = response.headers.get('content-length');
   const chunked = !bodiless && length === undefined && body !== null && target.minor === 1;
   if (!bodiless && length === undefined && body !== null && !chunked) target.keepAlive = false;
   let extra = '';
@@ -96,8 +97,8 @@ export function writeResponse(
   });
 }
 
-function trailersEnd(trailers: HeaderMap | undefined): string {
-  if (trailers === undefined) return LAST_CHUNK;
-  for (const _ in trailers) return lastChunkWithTrailers(trailers);
-  return LAST_CHUNK;
+function trailersEnd(trailers: HeaderList | undefined): string {
+  return trailers === undefined || trailers.size === 0
+    ? LAST_CHUNK
+    : lastChunkWithTrailers(trailers);
 }

@@ -3,8 +3,8 @@
  * string and written in one call. Values are checked for CR, LF and NUL: a layer must never be
  * able to split a message by putting a line break into a header (response splitting).
  */
-import type { HeaderMap } from '../http/message.ts';
-import { REASON_PHRASES } from './errors.ts';
+import type { HeaderList } from '../http/headers.ts';
+import { reasonPhrase } from './errors.ts';
 
 const UNSAFE_VALUE = /[\r\n\0]/;
 const UNSAFE_NAME = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
@@ -12,24 +12,20 @@ const UNSAFE_NAME = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
 export function requestHead(
   method: string,
   target: string,
-  headers: HeaderMap,
+  headers: HeaderList,
   extra: string,
 ): string {
   return `${method} ${target} HTTP/1.1\r\n${fieldLines(headers)}${extra}\r\n`;
 }
 
-export function responseHead(status: number, headers: HeaderMap, extra: string): string {
-  return `HTTP/1.1 ${status} ${REASON_PHRASES[status] ?? 'Unknown'}\r\n${fieldLines(headers)}${extra}\r\n`;
+export function responseHead(status: number, headers: HeaderList, extra: string): string {
+  return `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n${fieldLines(headers)}${extra}\r\n`;
 }
 
 /** `name: value\r\n` for each field; repeated fields as repeated lines (RFC 9110 §5.3). */
-export function fieldLines(headers: HeaderMap): string {
+export function fieldLines(headers: HeaderList): string {
   let text = '';
-  for (const name in headers) {
-    const value = headers[name] as string | string[];
-    if (typeof value === 'string') text += line(name, value);
-    else for (const each of value) text += line(name, each);
-  }
+  for (let i = 0; i < headers.size; i++) text += line(headers.nameAt(i), headers.valueAt(i));
   return text;
 }
 
@@ -50,6 +46,6 @@ export const CHUNK_END = '\r\n';
 export const LAST_CHUNK = '0\r\n\r\n';
 
 /** The last chunk followed by trailer fields. */
-export function lastChunkWithTrailers(trailers: HeaderMap): string {
+export function lastChunkWithTrailers(trailers: HeaderList): string {
   return `0\r\n${fieldLines(trailers)}\r\n`;
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Body } from '../http/body.ts';
+import { HeaderList } from '../http/headers.ts';
 import { emptyResponse, type HttpHandler, type ProxyRequest } from '../http/message.ts';
 import { serveH1 } from './server.ts';
 import { smugglingCorpus } from './testing/smuggling-corpus.ts';
@@ -30,15 +31,18 @@ describe('serveH1', () => {
     if (request.path === '/stream') {
       return {
         status: 200,
-        headers: {},
+        headers: new HeaderList(),
         body: Body.of(Buffer.from('a'), Buffer.from('bc')),
-        trailers: Promise.resolve({ 'grpc-status': '0' }),
+        trailers: Promise.resolve(HeaderList.from({ 'grpc-status': '0' })),
       };
     }
-    return emptyResponse(200, {
-      'content-length': String(body.length + request.path.length),
-      'x-path': request.path,
-    });
+    return emptyResponse(
+      200,
+      HeaderList.from({
+        'content-length': String(body.length + request.path.length),
+        'x-path': request.path,
+      }),
+    );
   };
 
   before(async () => {

@@ -1,13 +1,12 @@
 /**
  * The request and response every layer sees. Bodies are `Body` channels (body.ts), streamed
  * with backpressure and never buffered whole by the proxy (a layer that must replay one, like
- * retry, keeps it only while it is small and complete). Header names are lower case;
- * pseudo-headers and hop-by-hop headers never appear here.
+ * retry, keeps it only while it is small and complete). Headers are a HeaderList (headers.ts),
+ * names lower case; pseudo-headers and hop-by-hop headers never appear here.
  */
 import type { Duplex } from 'node:stream';
 import type { Body } from './body.ts';
-
-export type HeaderMap = Record<string, string | string[]>;
+import { HeaderList, type HeaderRecord } from './headers.ts';
 
 export type HttpVersion = 'HTTP/1.1' | 'HTTP/2';
 
@@ -29,7 +28,7 @@ export interface ProxyRequest {
   readonly authority: string;
   /** Origin-form path with query, e.g. `/users/1?x=y`. */
   readonly path: string;
-  readonly headers: HeaderMap;
+  readonly headers: HeaderList;
   /** null for requests without a body (GET, HEAD …). */
   readonly body: Body | null;
   readonly ctx: RequestContext;
@@ -42,13 +41,13 @@ export interface ProxyRequest {
 
 export interface ProxyResponse {
   readonly status: number;
-  readonly headers: HeaderMap;
+  readonly headers: HeaderList;
   readonly body: Body | null;
   /**
    * Trailers, when the response stream ends with some (gRPC's `grpc-status`); resolves once the
    * body has ended, to undefined when there were none.
    */
-  readonly trailers: Promise<HeaderMap | undefined>;
+  readonly trailers: Promise<HeaderList | undefined>;
   /** After a 101 to an upgrade request: the connection the new protocol continues on. */
   readonly upgraded?: Upgraded;
 }
@@ -87,26 +86,29 @@ export const HOP_BY_HOP = new Set([
   'host',
 ]);
 
-/** Headers without hop-by-hop ones, nor any named in `Connection`. `te: trailers` survives (gRPC). */
-export function forwardableHeaders(
-  headers: Readonly<Record<string, string | string[] | undefined>>,
-): HeaderMap {
-  // Per request, on both sides: a for-in copy, and a Set only when `Connection` names headers
-  // beyond the usual `keep-alive` / `close` (it hardly ever does).
+/**
+ * Node's headers (node:http, node:http2) without hop-by-hop ones, nor any named in `Connection`.
+ * `te: trailers` survives (gRPC). The HTTP/1.1 engine has its own, on its field list.
+ */
+export function forwardableHeaders(headers: HeaderRecord): HeaderList {
+  // A Set only when `Connection` names fields beyond the usual `keep-alive` / `close`.
   const named = connectionNamed(headers.connection);
-  const result: HeaderMap = {};
+  const fields: string[] = [];
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined || name.charCodeAt(0) === 58 /* ':' */ || HOP_BY_HOP.has(name))
       continue;
     if (named?.has(name)) continue;
-    result[name] = value;
+    if (typeof value === 'string') fields.push(name, value);
+    else for (const each of value) fields.push(name, each);
   }
-  if (headers.te === 'trailers') result.te = 'trailers';
-  return result;
+  if (headers.te === 'trailers') fields.push('te', 'trailers');
+  return new HeaderList(fields);
 }
 
-function connectionNamed(connection: string | string[] | undefined): Set<string> | undefined {
+function connectionNamed(
+  connection: string | readonly string[] | undefined,
+): Set<string> | undefined {
   if (connection === undefined) return undefined;
   const text = String(connection).toLowerCase();
   if (text === 'keep-alive' || text === 'close') return undefined;
@@ -118,19 +120,10 @@ function connectionNamed(connection: string | string[] | undefined): Set<string>
   return named;
 }
 
-/**
- * `headers` without `name`: a for-in copy, which V8 runs much faster than an object rest with a
- * computed key (`const { [name]: _, ...rest } = headers`).
- */
-export function withoutHeader(headers: HeaderMap, name: string): HeaderMap {
-  const result: HeaderMap = {};
-  for (const key in headers) {
-    if (key !== name) result[key] = headers[key] as string | string[];
-  }
-  return result;
-}
-
 /** A response with no body, for responses the proxy makes itself. */
-export function emptyResponse(status: number, headers: HeaderMap = {}): ProxyResponse {
+export function emptyResponse(
+  status: number,
+  headers: HeaderList = new HeaderList(),
+): ProxyResponse {
   return { status, headers, body: null, trailers: Promise.resolve(undefined) };
 }

@@ -4,6 +4,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { HeaderList } from '../http/headers.ts';
 import { Body } from './body.ts';
 import {
   emptyResponse,
@@ -27,7 +28,10 @@ describe('serve', () => {
   const handler: HttpHandler = async (request): Promise<ProxyResponse> => {
     seen.push(request);
     if (request.path === '/trailers-only') {
-      return emptyResponse(200, { 'content-type': 'application/grpc', 'grpc-status': '5' });
+      return emptyResponse(
+        200,
+        HeaderList.from({ 'content-type': 'application/grpc', 'grpc-status': '5' }),
+      );
     }
     if (request.path === '/stream') {
       const body = new Body();
@@ -38,7 +42,7 @@ describe('serve', () => {
       };
       return {
         status: 200,
-        headers: { 'content-type': 'text/plain' },
+        headers: HeaderList.from({ 'content-type': 'text/plain' }),
         body,
         trailers: Promise.resolve(undefined),
       };
@@ -46,9 +50,9 @@ describe('serve', () => {
     const body = Body.of(Buffer.from(`${request.method} ${request.authority}${request.path}`));
     return {
       status: 200,
-      headers: { 'x-extra': 'yes' },
+      headers: HeaderList.from({ 'x-extra': 'yes' }),
       body,
-      trailers: Promise.resolve({ 'grpc-status': '0' }),
+      trailers: Promise.resolve(HeaderList.from({ 'grpc-status': '0' })),
     };
   };
   const h1 = http.createServer(serve(handler, facts));
@@ -88,13 +92,13 @@ describe('serve', () => {
     });
     assert.equal(await text(byHost), 'GET identity/users/1?x=1');
     assert.equal(
-      seen.at(-1)!.headers['x-private'],
+      seen.at(-1)!.headers.get('x-private'),
       undefined,
       'headers named in Connection are hop-by-hop',
     );
     assert.equal(await text(await get('http://ai-kernel:8001/run')), 'GET ai-kernel:8001/run');
     const last = seen.at(-1)!;
-    assert.equal(last.headers.connection, undefined);
+    assert.equal(last.headers.get('connection'), undefined);
     assert.equal(last.ctx.originalVersion, 'HTTP/1.1');
   });
 

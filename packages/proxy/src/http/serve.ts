@@ -100,7 +100,7 @@ export function writeResponse(res: ServerResponseLike, response: ProxyResponse):
     }
     try {
       // At once, not with the first chunk: a stream's headers must not wait for its body.
-      out.writeHead(response.status, response.headers);
+      out.writeHead(response.status, response.headers.toRecord());
     } catch (error) {
       out.destroy(error as Error);
       return;
@@ -127,18 +127,18 @@ async function respondWithoutBody(out: ServerResponse, response: ProxyResponse):
   const trailers = await response.trailers.catch(() => undefined);
   try {
     out.statusCode = response.status;
-    const headers = response.headers;
+    const headers = response.headers.toRecord();
     for (const name in headers) out.setHeader(name, headers[name] as string | string[]);
   } catch (error) {
     out.destroy(error as Error);
     return;
   }
-  if (trailers && Object.keys(trailers).length > 0) out.addTrailers(trailers);
+  if (trailers && trailers.size > 0) out.addTrailers(trailers.toRecord());
   out.end();
 }
 
 async function finish(out: ServerResponse, response: ProxyResponse): Promise<void> {
   const trailers = await response.trailers.catch(() => undefined);
-  if (trailers && Object.keys(trailers).length > 0) out.addTrailers(trailers);
+  if (trailers && trailers.size > 0) out.addTrailers(trailers.toRecord());
   out.end();
 }

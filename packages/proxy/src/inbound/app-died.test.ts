@@ -17,6 +17,7 @@ import assert from 'node:assert/strict';
 import net, { type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { PROXY_ERROR_HEADER, rescueLayer } from '../errors/rescue.ts';
+import { HeaderList } from '../http/headers.ts';
 import type { ProxyRequest } from '../http/message.ts';
 import { newForwardToApp } from './forward-to-app.ts';
 
@@ -44,13 +45,16 @@ describe('an app that dies as a request reaches it', () => {
       app.kill();
       const died = await handler(get());
       assert.equal(died.status, 502);
-      assert.match(String(died.headers[PROXY_ERROR_HEADER]), /^CONNECT_REFUSED: /);
+      assert.match(String(died.headers.get(PROXY_ERROR_HEADER)), /^CONNECT_REFUSED: /);
       // Sent on the pooled connection, then once more on a fresh one.
       assert.deepEqual(app.figures, { connections: 2, answered: 1, dropped: 2 });
 
       // And the same answer while it stays down.
       const down = await handler(get());
-      assert.match(String(down.headers[PROXY_ERROR_HEADER]), /^CONNECT_REFUSED: .*ECONNREFUSED/);
+      assert.match(
+        String(down.headers.get(PROXY_ERROR_HEADER)),
+        /^CONNECT_REFUSED: .*ECONNREFUSED/,
+      );
       assert.deepEqual(app.figures, { connections: 2, answered: 1, dropped: 2 });
     });
   }
@@ -68,7 +72,7 @@ describe('an app that dies as a request reaches it', () => {
     app.kill();
     const died = await rescueLayer()(client.handler)(get());
     assert.equal(died.status, 502);
-    assert.match(String(died.headers[PROXY_ERROR_HEADER]), /^CONNECT_REFUSED: /);
+    assert.match(String(died.headers.get(PROXY_ERROR_HEADER)), /^CONNECT_REFUSED: /);
     assert.deepEqual(app.figures, { connections: 1, answered: 0, dropped: 1 });
   });
 });
@@ -78,7 +82,7 @@ function get(): ProxyRequest {
     method: 'GET',
     authority: 'identity',
     path: '/v1/whoami',
-    headers: {},
+    headers: new HeaderList(),
     body: null,
     ctx: {
       startedAt: process.hrtime.bigint(),

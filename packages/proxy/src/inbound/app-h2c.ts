@@ -7,7 +7,8 @@ import http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import { asProxyError, ProxyError } from '../errors/proxy-error.ts';
 import { Body, writeBodyTo } from '../http/body.ts';
-import type { HeaderMap, ProxyResponse } from '../http/message.ts';
+import type { HeaderList } from '../http/headers.ts';
+import type { ProxyResponse } from '../http/message.ts';
 import { forwardableHeaders } from '../http/message.ts';
 import type { AppClient, AppEndpoint } from './app-streams.ts';
 import { guardConnect, nonEmpty, trailersWhenEnded } from './app-streams.ts';
@@ -40,7 +41,7 @@ export function newH2cApp(endpoint: AppEndpoint): AppClient {
       new Promise((resolve, reject) => {
         const stream = connected().request(
           {
-            ...request.headers,
+            ...request.headers.toRecord(),
             ':method': request.method,
             ':scheme': 'http',
             ':authority': request.authority,
@@ -62,7 +63,7 @@ function fromApp(
   headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader,
   flags: number,
 ): ProxyResponse {
-  let trailers: HeaderMap | undefined;
+  let trailers: HeaderList | undefined;
   stream.once('trailers', (received) => {
     trailers = nonEmpty(forwardableHeaders(received));
   });

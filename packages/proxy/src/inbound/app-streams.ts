@@ -5,7 +5,8 @@
 import net, { type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { asProxyError, ProxyError } from '../errors/proxy-error.ts';
-import type { HeaderMap, HttpHandler } from '../http/message.ts';
+import type { HeaderList } from '../http/headers.ts';
+import type { HttpHandler } from '../http/message.ts';
 
 /** Where the app listens and how to reach it. */
 export interface AppEndpoint {
@@ -31,10 +32,10 @@ export interface AppClient {
  */
 export function trailersWhenEnded(
   body: Readable,
-  read: () => HeaderMap | undefined,
+  read: () => HeaderList | undefined,
   onReset: () => Error,
-): Promise<HeaderMap | undefined> {
-  const trailers = new Promise<HeaderMap | undefined>((resolve, reject) => {
+): Promise<HeaderList | undefined> {
+  const trailers = new Promise<HeaderList | undefined>((resolve, reject) => {
     body.once('end', () => resolve(read()));
     body.once('close', () => {
       if (!body.readableEnded) reject(onReset());
@@ -76,9 +77,8 @@ export function guardConnect(
 }
 
 /** Trailers, or undefined when the message ended without any. */
-export function nonEmpty(headers: HeaderMap): HeaderMap | undefined {
-  for (const _ in headers) return headers;
-  return undefined;
+export function nonEmpty(headers: HeaderList): HeaderList | undefined {
+  return headers.size === 0 ? undefined : headers;
 }
 
 /** A loopback connection to the app, up; refused or timed out as a ProxyError. */

@@ -3,7 +3,7 @@
  * `l5d-client-id` header. Apps trust that header, so whatever a caller sent under that name is
  * removed first; only the mTLS handshake may speak for a caller.
  */
-import { type HttpHandler, type ProxyRequest, withoutHeader } from '../http/message.ts';
+import type { HttpHandler, ProxyRequest } from '../http/message.ts';
 import type { Layer } from '../stack/stack.ts';
 
 /** Linkerd's header for the caller's mesh identity, as the app sees it. */
@@ -16,9 +16,8 @@ export function clientIdLayer(): Layer<HttpHandler> {
 /** `request` with `l5d-client-id` set to its verified caller, or absent when there is none. */
 export function withClientId(request: ProxyRequest): ProxyRequest {
   const clientId = request.ctx.clientId;
-  // The common mesh case (header absent, identity known) still copies: headers are readonly.
-  if (clientId === undefined && !(CLIENT_ID_HEADER in request.headers)) return request;
-  const headers = withoutHeader(request.headers, CLIENT_ID_HEADER);
-  if (clientId !== undefined) headers[CLIENT_ID_HEADER] = clientId;
-  return { ...request, headers };
+  // In place: the request's fields are this layer's to edit before it passes them on.
+  if (clientId === undefined) request.headers.delete(CLIENT_ID_HEADER);
+  else request.headers.set(CLIENT_ID_HEADER, clientId);
+  return request;
 }

@@ -12,7 +12,7 @@ describe('origProtoLayer', () => {
     );
     const seen = inner.received[0]!;
     assert.equal(seen.ctx.originalVersion, 'HTTP/1.1');
-    assert.deepEqual(seen.headers, { accept: 'text/plain' });
+    assert.deepEqual({ ...seen.headers.toRecord() }, { accept: 'text/plain' });
   });
 
   it('leaves HTTP/2 from the start (gRPC) as it is', () => {
@@ -23,6 +23,6 @@ describe('origProtoLayer', () => {
   it('drops a mark it does not understand without changing the version', () => {
     const request = downgraded(fakeRequest({ [ORIG_PROTO_HEADER]: 'SPDY/3' }));
     assert.equal(request.ctx.originalVersion, 'HTTP/2');
-    assert.deepEqual(request.headers, {});
+    assert.equal(request.headers.size, 0);
   });
 });

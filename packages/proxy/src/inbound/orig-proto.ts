@@ -4,7 +4,7 @@
  * without the marker. Requests that arrive over HTTP/2 unmarked were HTTP/2 from the start.
  */
 import type { HttpHandler, ProxyRequest } from '../http/message.ts';
-import { ORIG_PROTO_HEADER, withoutHeader } from '../http/message.ts';
+import { ORIG_PROTO_HEADER } from '../http/message.ts';
 import type { Layer } from '../stack/stack.ts';
 
 /** Set by the outbound proxy on HTTP/1.1 requests it carries over HTTP/2. */
@@ -15,14 +15,10 @@ export function origProtoLayer(): Layer<HttpHandler> {
 
 /** `request` as its original client sent it: the version restored, the marker removed. */
 export function downgraded(request: ProxyRequest): ProxyRequest {
-  if (!(ORIG_PROTO_HEADER in request.headers)) return request;
-  const original = request.headers[ORIG_PROTO_HEADER];
-  const headers = withoutHeader(request.headers, ORIG_PROTO_HEADER);
+  const original = request.headers.get(ORIG_PROTO_HEADER);
+  if (original === undefined) return request;
+  request.headers.delete(ORIG_PROTO_HEADER);
   // Only HTTP/1.x is ever carried this way; the marker means "speak HTTP/1.1 to the app".
-  const wasHttp1 = String(original).toUpperCase().startsWith('HTTP/1');
-  return {
-    ...request,
-    headers,
-    ctx: wasHttp1 ? { ...request.ctx, originalVersion: 'HTTP/1.1' } : request.ctx,
-  };
+  const wasHttp1 = original.toUpperCase().startsWith('HTTP/1');
+  return wasHttp1 ? { ...request, ctx: { ...request.ctx, originalVersion: 'HTTP/1.1' } } : request;
 }

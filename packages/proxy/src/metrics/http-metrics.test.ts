@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { Registry } from '@fusion/telemetry';
 import { ProxyError } from '../errors/proxy-error.ts';
 import { Body } from '../http/body.ts';
+import { HeaderList } from '../http/headers.ts';
 import type { ProxyRequest, ProxyResponse } from '../http/message.ts';
 import { createHttpMetrics } from './http-metrics.ts';
 
@@ -10,7 +11,7 @@ const request = (): ProxyRequest => ({
   method: 'GET',
   authority: 'identity',
   path: '/',
-  headers: {},
+  headers: new HeaderList(),
   body: null,
   ctx: {
     startedAt: process.hrtime.bigint(),
@@ -28,10 +29,10 @@ test("request_total, response_total (classified at stream end) and response_late
     tls: 'true',
     serverId: 'identity.default.serviceaccount.identity.cluster.local',
   }));
-  let finishTrailers: (t: Record<string, string>) => void = () => {};
+  let finishTrailers: (t: HeaderList) => void = () => {};
   const grpc: ProxyResponse = {
     status: 200,
-    headers: {},
+    headers: new HeaderList(),
     body: Body.of(),
     trailers: new Promise((resolve) => {
       finishTrailers = resolve;
@@ -47,7 +48,7 @@ test("request_total, response_total (classified at stream end) and response_late
     /response_total\{/,
     'not classified before the stream ends',
   );
-  finishTrailers({ 'grpc-status': '14' });
+  finishTrailers(HeaderList.from({ 'grpc-status': '14' }));
   await new Promise((r) => setImmediate(r));
   const text = registry.expose();
   assert.match(

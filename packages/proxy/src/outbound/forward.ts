@@ -9,9 +9,9 @@
 import http2, { type ClientHttp2Session, type OutgoingHttpHeaders } from 'node:http2';
 import { asProxyError, ProxyError } from '../errors/proxy-error.ts';
 import { Body, writeBodyTo } from '../http/body.ts';
+import type { HeaderList } from '../http/headers.ts';
 import {
   forwardableHeaders,
-  type HeaderMap,
   type HttpHandler,
   ORIG_PROTO_HEADER,
   type ProxyRequest,
@@ -40,10 +40,10 @@ function send(session: ClientHttp2Session, request: ProxyRequest): Promise<Proxy
       reject(asProxyError(error));
       return;
     }
-    let trailers: HeaderMap | undefined;
+    let trailers: HeaderList | undefined;
     let ended = false;
-    let settleTrailers!: { resolve(t: HeaderMap | undefined): void; reject(e: Error): void };
-    const trailersPromise = new Promise<HeaderMap | undefined>((resolve, reject) => {
+    let settleTrailers!: { resolve(t: HeaderList | undefined): void; reject(e: Error): void };
+    const trailersPromise = new Promise<HeaderList | undefined>((resolve, reject) => {
       settleTrailers = { resolve, reject };
     });
     // Whoever reads the trailers sees a failure; nobody reading them must not crash the process.
@@ -85,15 +85,12 @@ function send(session: ClientHttp2Session, request: ProxyRequest): Promise<Proxy
 }
 
 function requestHeaders(request: ProxyRequest): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = {
-    ':method': request.method,
-    ':authority': request.authority,
-    ':path': request.path,
-  };
-  for (const name in request.headers) {
-    // Only this proxy says what the app spoke.
-    if (name !== ORIG_PROTO_HEADER) headers[name] = request.headers[name];
-  }
+  const headers: OutgoingHttpHeaders = request.headers.toRecord();
+  headers[':method'] = request.method;
+  headers[':authority'] = request.authority;
+  headers[':path'] = request.path;
+  // Only this proxy says what the app spoke.
   if (request.ctx.originalVersion === 'HTTP/1.1') headers[ORIG_PROTO_HEADER] = 'HTTP/1.1';
+  else delete headers[ORIG_PROTO_HEADER];
   return headers;
 }

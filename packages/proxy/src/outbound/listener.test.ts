@@ -4,6 +4,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import { DEFAULT_H1_LIMITS } from '../h1/index.ts';
+import { HeaderList } from '../http/headers.ts';
 import { emptyResponse, type HttpHandler, type ProxyRequest } from '../http/message.ts';
 import { listen } from './listener.ts';
 import { h1, h2c } from './testing/index.ts';
@@ -18,11 +19,14 @@ function recordingHandler() {
   const handler: HttpHandler = async (request) => {
     seen.push(request);
     if (request.path === '/hold') await released;
-    return emptyResponse(200, {
-      'x-version': request.ctx.originalVersion,
-      'x-authority': request.authority,
-      'content-length': '0',
-    });
+    return emptyResponse(
+      200,
+      HeaderList.from({
+        'x-version': request.ctx.originalVersion,
+        'x-authority': request.authority,
+        'content-length': '0',
+      }),
+    );
   };
   return { handler, seen, release };
 }

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import type { Balancer, BalanceTarget, NewBalancer } from '../balance/index.ts';
 import type { Discovery, Endpoint } from '../discovery/index.ts';
 import type { ProxyError } from '../errors/proxy-error.ts';
+import { HeaderList } from '../http/headers.ts';
 import { emptyResponse, type ProxyRequest } from '../http/message.ts';
 import { logical } from './logical.ts';
 
@@ -27,7 +28,7 @@ function fakeBalancers() {
   const newBalancer: NewBalancer = (target): Balancer => {
     built.push(target);
     return {
-      handle: async () => emptyResponse(200, { 'x-service': target.service }),
+      handle: async () => emptyResponse(200, HeaderList.from({ 'x-service': target.service })),
       update: (endpoints) => updates.push([target.service, endpoints.length]),
       snapshot: () => [],
       close: () => closed.push(target.service),
@@ -47,7 +48,7 @@ describe('logical', () => {
     const handler = logical(discovery, new AbortController().signal)(fake.newBalancer);
     for (const authority of ['identity', 'identity:8002', 'identity.default.svc.cluster.local']) {
       for (let i = 0; i < 3; i++) {
-        assert.equal((await handler(to(authority))).headers['x-service'], 'identity');
+        assert.equal((await handler(to(authority))).headers.get('x-service'), 'identity');
       }
     }
     assert.deepEqual(fake.built, [{ service: 'identity', endpoints: [endpoint(1)] }]);
@@ -122,8 +123,8 @@ describe('logical', () => {
     assert.equal(fake.built.length, 0, 'nothing is built before the answer');
     discovery.set('identity', [endpoint(1)]);
     answer();
-    assert.equal((await first).headers['x-service'], 'identity');
-    assert.equal((await second).headers['x-service'], 'identity');
+    assert.equal((await first).headers.get('x-service'), 'identity');
+    assert.equal((await second).headers.get('x-service'), 'identity');
     assert.equal(fake.built.length, 1, 'both waiters share one balancer');
     await handler(to('identity'));
     assert.equal(asked.length, 2, 'once the balancer exists, discovery is not asked again');

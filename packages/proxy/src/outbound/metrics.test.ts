@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { Registry } from '@fusion/telemetry';
+import { HeaderList } from '../http/headers.ts';
 import { emptyResponse, type ProxyRequest } from '../http/message.ts';
 import { createHttpMetrics } from '../metrics/http-metrics.ts';
 import { outboundMetrics } from './metrics.ts';
@@ -9,7 +10,7 @@ const request: ProxyRequest = {
   method: 'GET',
   authority: 'identity',
   path: '/',
-  headers: {},
+  headers: new HeaderList(),
   body: null,
   ctx: {
     startedAt: process.hrtime.bigint(),

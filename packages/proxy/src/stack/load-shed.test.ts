@@ -27,7 +27,7 @@ test('past its bound a request is shed with 503 LOAD_SHED at once; room frees as
   const third = await handler(request);
   assert.equal(third.status, 503);
   assert.match(
-    String(third.headers['l5d-proxy-error']),
+    String(third.headers.get('l5d-proxy-error')),
     /^LOAD_SHED: 2 requests already in flight/,
   );
   assert.deepEqual(shed, ['LOAD_SHED']);

@@ -23,7 +23,7 @@ export function sendUpgrade(request: ProxyRequest, connection: Duplex): Promise<
       method: request.method,
       path: request.path,
       headers: {
-        ...request.headers,
+        ...request.headers.toRecord(),
         host: request.authority,
         connection: 'upgrade',
         upgrade: request.upgrade,

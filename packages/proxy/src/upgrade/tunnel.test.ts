@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { test } from 'node:test';
 import { Body } from '../http/body.ts';
+import { HeaderList } from '../http/headers.ts';
 import type { ProxyResponse } from '../http/message.ts';
 import { refuse, tunnel } from './tunnel.ts';
 
@@ -13,7 +14,7 @@ test('tunnel: the 101 names the protocol, then bytes flow both ways; an end pass
   const [toApp, app] = await socketPair();
   const response: ProxyResponse = {
     status: 101,
-    headers: { 'sec-websocket-accept': 'abc=' },
+    headers: HeaderList.from({ 'sec-websocket-accept': 'abc=' }),
     body: null,
     trailers: NO_TRAILERS,
   };
@@ -27,8 +28,8 @@ test('tunnel: the 101 names the protocol, then bytes flow both ways; an end pass
 
   assert.equal(
     await callerRead,
-    'HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: websocket\r\n' +
-      'sec-websocket-accept: abc=\r\n\r\nlast words',
+    'HTTP/1.1 101 Switching Protocols\r\nsec-websocket-accept: abc=\r\n' +
+      'connection: upgrade\r\nupgrade: websocket\r\n\r\nlast words',
   );
   caller.end();
   await Promise.all([once(caller, 'close'), once(app, 'close')]);
@@ -39,7 +40,7 @@ test('tunnel: one side failing cuts the other', async () => {
   const [toApp, app] = await socketPair();
   tunnel(
     fromCaller,
-    { status: 101, headers: {}, body: null, trailers: NO_TRAILERS },
+    { status: 101, headers: new HeaderList(), body: null, trailers: NO_TRAILERS },
     { protocol: 'shout', socket: toApp },
   );
   caller.resume();
@@ -54,7 +55,7 @@ test('refuse: any other answer goes back close-delimited, body streamed, then th
   const callerRead = readAll(caller);
   refuse(fromCaller, {
     status: 401,
-    headers: { 'content-type': 'text/plain', 'x-multi': ['a', 'b'] },
+    headers: HeaderList.from({ 'content-type': 'text/plain', 'x-multi': ['a', 'b'] }),
     body: Body.of(Buffer.from('who '), Buffer.from('are you')),
     trailers: NO_TRAILERS,
   });

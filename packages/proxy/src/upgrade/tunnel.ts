@@ -3,10 +3,10 @@
  * server has let go of: a 101 followed by the two connections piped into each other, or any
  * other response followed by closing (a connection that asked to switch is not reused).
  */
-import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { responseHead } from '../h1/serialize.ts';
 import { writeBodyTo } from '../http/body.ts';
-import type { HeaderMap, ProxyResponse, Upgraded } from '../http/message.ts';
+import type { ProxyResponse, Upgraded } from '../http/message.ts';
 
 /** Answers 101 on `client` and joins it to the upgraded connection, both ways. */
 export function tunnel(client: Duplex, response: ProxyResponse, upgraded: Upgraded): void {
@@ -15,8 +15,10 @@ export function tunnel(client: Duplex, response: ProxyResponse, upgraded: Upgrad
     upstream.destroy();
     return;
   }
-  const hopByHop = { connection: 'upgrade', upgrade: upgraded.protocol };
-  client.write(head(101, { ...hopByHop, ...response.headers }));
+  client.write(
+    responseHead(101, response.headers, `connection: upgrade\r\nupgrade: ${upgraded.protocol}\r\n`),
+    'latin1',
+  );
   join(client, upstream);
 }
 
@@ -28,7 +30,7 @@ export function refuse(client: Duplex, response: ProxyResponse): void {
     return;
   }
   // Close-delimited: the length is known only to a body that says so itself.
-  client.write(head(response.status, { ...response.headers, connection: 'close' }));
+  client.write(responseHead(response.status, response.headers, 'connection: close\r\n'), 'latin1');
   if (!body) {
     client.end();
     return;
@@ -54,12 +56,4 @@ function join(a: Duplex, b: Duplex): void {
     (side as Duplex & { setTimeout?(ms: number): void }).setTimeout?.(0);
     side.pipe(other);
   }
-}
-
-function head(status: number, headers: HeaderMap): string {
-  let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;
-  for (const [name, value] of Object.entries(headers)) {
-    for (const one of Array.isArray(value) ? value : [value]) text += `${name}: ${one}\r\n`;
-  }
-  return `${text}\r\n`;
 }

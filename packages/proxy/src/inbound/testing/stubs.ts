@@ -1,5 +1,6 @@
 /** Small pieces for layer tests and assertions: stub requests and handlers, samples, latches. */
 import type { Registry } from '@fusion/telemetry';
+import { HeaderList } from '../../http/headers.ts';
 import type { HttpHandler, ProxyRequest, RequestContext } from '../../http/message.ts';
 import { emptyResponse } from '../../http/message.ts';
 
@@ -23,7 +24,7 @@ export function fakeRequest(
     method: 'GET',
     authority: 'ai-kernel:8001',
     path: '/',
-    headers,
+    headers: HeaderList.from(headers),
     body: null,
     ctx: { startedAt: 0n, clientId: undefined, tls: false, originalVersion: 'HTTP/2', ...ctx },
   };
