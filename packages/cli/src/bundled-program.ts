@@ -12,6 +12,17 @@ import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+/** Where the bundles go, beside the node_modules their third-party imports load from. */
+const cacheDir = join(repoRoot, 'node_modules/.cache/fusion');
+
+/**
+ * Where the embedded PostgreSQL keeps its template clusters (infra/data-dir-template.ts): in the
+ * same cache as its bundle, which `npm ci` clears with it. None for a program not bundled here
+ * (dist/, or tsx without esbuild): those initialise every fresh data directory, as before.
+ */
+export function postgresTemplateDir(postgresProgram: string): string | undefined {
+  return postgresProgram.startsWith(`${cacheDir}/`) ? join(cacheDir, 'postgres') : undefined;
+}
 
 interface Bundler {
   bundleProgram(entry: string, outfile: string): Promise<void>;
@@ -30,7 +41,7 @@ export async function bundledProgram(entry: string, name: string): Promise<strin
     // No esbuild (an install without dev dependencies): tsx runs the source, slower but the same.
     return entry;
   }
-  const dir = join(repoRoot, 'node_modules/.cache/fusion');
+  const dir = cacheDir;
   mkdirSync(dir, { recursive: true });
   const outfile = join(dir, `${name}.mjs`);
   // Written aside and renamed into place: a second `fusion up` beside this one (a developer's

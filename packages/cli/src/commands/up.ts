@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FusionConfig } from '@fusion/mesh-types';
 import type { Command } from 'commander';
-import { bundledApps, bundledProgram, releaseBundler } from '../bundled-program.ts';
+import {
+  bundledApps,
+  bundledProgram,
+  postgresTemplateDir,
+  releaseBundler,
+} from '../bundled-program.ts';
 import {
   ensurePki,
   type PkiFiles,
@@ -89,6 +94,7 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
     nodePath: process.execPath,
     tsxImport,
     postgresEntry,
+    postgresTemplateDir: postgresTemplateDir(postgresEntry),
     controlPlaneEntry,
     proxyEntry,
     appPrograms,

@@ -3,11 +3,27 @@
  * compiled to WebAssembly) served over the Postgres wire protocol, so services use a normal
  * Postgres client either way. Data lives under the state directory and survives restarts.
  *
- * Environment: FUSION_PG_HOST, FUSION_PG_PORT, FUSION_PG_DATA_DIR, FUSION_PG_MAX_CONNECTIONS.
+ * Environment: FUSION_PG_HOST, FUSION_PG_PORT, FUSION_PG_DATA_DIR, FUSION_PG_MAX_CONNECTIONS,
+ * and optionally FUSION_PG_TEMPLATE_DIR: where template clusters are kept (data-dir-template.ts),
+ * one per PGlite version, so that a fresh data directory is a copy rather than an initdb.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { prepareDataDir } from './data-dir-template.ts';
+
+/**
+ * PostgreSQL's shared buffers: its page cache, inside the WebAssembly memory. The default 128 MB
+ * is touched as PostgreSQL starts, and an idle embedded server held 319 MB RSS with it against
+ * 167 MB with 8 MB, and opened a reused data directory in 0.55 s instead of 0.8–1.1 s. The
+ * services' schemas are a few hundred kB; 16 MB (2,048 pages) keeps them all cached, for 185 MB.
+ * PGlite runs PostgreSQL in single-user mode: there are no background workers (autovacuum,
+ * WAL writer) to tune, and no JIT in the build.
+ */
+const SHARED_BUFFERS = '16MB';
+const START_PARAMS = [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`];
 
 function log(level: string, msg: string, fields: Record<string, unknown> = {}): void {
   const line = {
@@ -45,9 +61,21 @@ const port = requirePositiveInt('FUSION_PG_PORT', 65535);
 const dataDir = requireEnv('FUSION_PG_DATA_DIR');
 const maxConnections = requirePositiveInt('FUSION_PG_MAX_CONNECTIONS', 1000);
 
-mkdirSync(dataDir, { recursive: true });
 const began = performance.now();
-const db = await PGlite.create({ dataDir });
+const dataDirOutcome = await prepareDataDir({
+  dataDir,
+  templateDir: templateFor(process.env.FUSION_PG_TEMPLATE_DIR),
+  initialise: async (dir) => {
+    const fresh = await PGlite.create({ dataDir: dir, startParams: START_PARAMS });
+    await fresh.close();
+  },
+}).catch((error: Error) => {
+  // A cache that cannot be written (read-only, full) only costs the time initdb takes.
+  log('warn', `data directory template unusable; running initdb: ${error.message}`);
+  return 'initdb' as const;
+});
+mkdirSync(dataDir, { recursive: true });
+const db = await PGlite.create({ dataDir, startParams: START_PARAMS });
 const server = new PGLiteSocketServer({ db, host, port, maxConnections });
 server.addEventListener('error', (event) => {
   log('error', 'socket server error', { error: String((event as CustomEvent).detail) });
@@ -60,9 +88,24 @@ await server.start();
 for (const delayMs of [1_000, 10_000]) setTimeout(() => globalThis.gc?.(), delayMs).unref();
 log('info', `embedded PostgreSQL listening on ${host}:${port}`, {
   dataDir,
+  dataDirOutcome,
+  sharedBuffers: SHARED_BUFFERS,
   maxConnections,
   startupMs: Math.round(performance.now() - began),
 });
+
+/** The template for this PGlite version: a cluster made by one version may not open in another. */
+function templateFor(cacheDir: string | undefined): string | undefined {
+  if (!cacheDir) return undefined;
+  try {
+    const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+    const manifest = join(dirname(dirname(entry)), 'package.json');
+    const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
+    return join(cacheDir, `pglite-${version}`);
+  } catch {
+    return undefined;
+  }
+}
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

@@ -137,6 +137,20 @@ describe('buildPlan on the real fusion.yaml', () => {
       timeoutMs: 120_000,
     });
     assert.equal(plan.databaseUrl, 'postgres://postgres@127.0.0.1:55432/postgres');
+    assert.equal(pg.env.FUSION_PG_TEMPLATE_DIR, undefined);
+    const cached = buildPlan({ ...inputs(config(realFile)), postgresTemplateDir: '/cache/pg' });
+    assert.equal(cached.components[0]!.env.FUSION_PG_TEMPLATE_DIR, '/cache/pg');
+  });
+
+  test('only what needs the database waits for it; sidecars need the control plane alone', () => {
+    const byName = new Map(plan.components.map((c) => [c.name, c]));
+    assert.deepEqual(byName.get('control-plane')!.dependsOn, []);
+    for (const c of plan.components.filter((x) => x.sidecar)) {
+      assert.deepEqual(c.dependsOn, ['control-plane'], c.name);
+    }
+    // identity owns data; vision does not, and starts whatever PostgreSQL is doing.
+    assert.ok(byName.get('identity')!.dependsOn.includes('postgres'));
+    assert.deepEqual(byName.get('vision')!.dependsOn, ['vision-proxy']);
   });
 
   test('each service runs its entry through tsx with the supervisor contract environment', () => {

@@ -1,6 +1,8 @@
 /**
- * Turns a validated fusion.yaml into the list of processes `fusion up` runs, in the seed's
- * startup order: infrastructure → control plane → observability → services. Pure: no
+ * Turns a validated fusion.yaml into the list of processes `fusion up` runs, listed in the seed's
+ * startup order (infrastructure → control plane → observability → services), each with what it
+ * needs ready before it starts: an app its sidecar, its dependencies and (if it owns data)
+ * PostgreSQL; a sidecar the control plane (decision 0016). Pure: no
  * processes, no file system, so the order and every environment variable can be tested.
  */
 import { isAbsolute, join } from 'node:path';
@@ -20,7 +22,10 @@ import {
 
 export type Tier = 'infrastructure' | 'control-plane' | 'observability' | 'services';
 
-/** Tiers in start order; shutdown walks them backwards. */
+/**
+ * Tiers in the seed's order, which shutdown walks backwards. Starting follows `dependsOn`, so a
+ * tier may start before the one ahead of it is ready where nothing in it needs that one.
+ */
 export const TIERS: readonly Tier[] = [
   'infrastructure',
   'control-plane',
@@ -49,7 +54,11 @@ export interface ComponentSpec {
   /** Addresses it is expected to listen on, for status and port pre-flight checks. */
   readonly listen: readonly { readonly host: string; readonly port: number }[];
   readonly readiness: Readiness;
-  /** Components that must be ready before this one starts. */
+  /**
+   * Components that must be ready before this one starts, whatever their tier: the supervisor
+   * starts every component as soon as these are ready (decision 0016), so a component's needs
+   * are all listed here, not implied by the tier order.
+   */
   readonly dependsOn: readonly string[];
   /** The mesh identity it gets a workload token for (in LINKERD2_PROXY_IDENTITY_TOKEN_FILE). */
   readonly identity?: string;
@@ -84,6 +93,11 @@ export interface PlanInputs {
   readonly tsxImport: string;
   /** Entry of the embedded PostgreSQL process: bundled `.js`/`.mjs`, or `.ts`. */
   readonly postgresEntry: string;
+  /**
+   * Where the embedded PostgreSQL keeps its template clusters, so that a fresh data directory is
+   * copied instead of initialised (infra/data-dir-template.ts); undefined: initdb every time.
+   */
+  readonly postgresTemplateDir?: string;
   /** Entry of the control-plane program: bundled `.js`/`.mjs`, or `.ts`. */
   readonly controlPlaneEntry: string;
   /** Entry of the sidecar proxy program (fusion-proxy): bundled `.js`/`.mjs`, or `.ts`. */
@@ -116,6 +130,7 @@ const DEREGISTER_SETTLE_MS = 500;
 /** A sidecar is ready once it holds a certificate and has registered: seconds, not minutes. */
 const SIDECAR_READY_TIMEOUT_MS = 30_000;
 const EMBEDDED_PG_HOST = LOOPBACK;
+const CONTROL_PLANE = 'control-plane';
 
 export function buildPlan(inputs: PlanInputs): Plan {
   const { config, env } = inputs;
@@ -139,6 +154,9 @@ export function buildPlan(inputs: PlanInputs): Plan {
         FUSION_PG_PORT: String(pg.embeddedPort),
         FUSION_PG_DATA_DIR: join(inputs.stateDir, pg.embeddedDataDir),
         FUSION_PG_MAX_CONNECTIONS: String(pg.embeddedMaxConnections),
+        ...(inputs.postgresTemplateDir
+          ? { FUSION_PG_TEMPLATE_DIR: inputs.postgresTemplateDir }
+          : {}),
       },
       listen: [{ host: EMBEDDED_PG_HOST, port: pg.embeddedPort }],
       readiness: { kind: 'tcp', host: EMBEDDED_PG_HOST, port: pg.embeddedPort, timeoutMs: 120_000 },
@@ -149,7 +167,7 @@ export function buildPlan(inputs: PlanInputs): Plan {
   const infrastructure = components.map((c) => c.name);
   const controlPlane = config.controlPlane;
   components.push({
-    name: 'control-plane',
+    name: CONTROL_PLANE,
     tier: 'control-plane',
     command: inputs.nodePath,
     args: nodeArgs(inputs.controlPlaneEntry, inputs),
@@ -174,6 +192,7 @@ export function buildPlan(inputs: PlanInputs): Plan {
       url: `http://${LOOPBACK}:${controlPlane.adminPort}/ready`,
       timeoutMs: 30_000,
     },
+    // It keeps nothing in PostgreSQL: it starts beside it, not after it (decision 0016).
     dependsOn: [],
   });
   for (const service of orderByDependencies(services)) {
@@ -215,7 +234,9 @@ export function buildPlan(inputs: PlanInputs): Plan {
           url: `http://${formatAddress(layout.admin)}/ready`,
           timeoutMs: SIDECAR_READY_TIMEOUT_MS,
         },
-        dependsOn: [],
+        // Its certificate and its registration come from the control plane; the database is
+        // not its business, so it starts while PostgreSQL may still be initialising.
+        dependsOn: [CONTROL_PLANE],
         sidecar: sidecarAddresses(layout),
       });
       components.push({

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -30,13 +30,13 @@ const indexOf = (events: string[], line: string) => {
 };
 
 describe('Supervisor', () => {
-  test('starts tiers in order and dependencies first; stops in reverse', async () => {
+  test('starts dependencies first; stops in reverse, tier by tier', async () => {
     const { events, options } = setup();
     const specs = [
       await fixtureSpec('db', { tier: 'infrastructure', events }),
       await fixtureSpec('gateway', { dependsOn: ['api', 'auth'], events }),
       await fixtureSpec('api', { dependsOn: ['auth'], events }),
-      await fixtureSpec('auth', { events }),
+      await fixtureSpec('auth', { dependsOn: ['db'], events }),
     ];
     const supervisor = new Supervisor(specs, options);
     const phases: string[] = [];
@@ -48,7 +48,7 @@ describe('Supervisor', () => {
     await supervisor.stop();
 
     const e = readEvents(events);
-    // Infrastructure is listening before any service starts.
+    // What needs the infrastructure starts once it listens.
     assert.ok(indexOf(e, 'db listening') < indexOf(e, 'auth start'));
     assert.ok(indexOf(e, 'auth listening') < indexOf(e, 'api start'));
     assert.ok(indexOf(e, 'api listening') < indexOf(e, 'gateway start'));
@@ -57,6 +57,48 @@ describe('Supervisor', () => {
     assert.ok(indexOf(e, 'api term') < indexOf(e, 'auth term'));
     assert.ok(indexOf(e, 'auth term') < indexOf(e, 'db term'));
     assert.deepEqual(phases, ['starting', 'running', 'stopping', 'stopped']);
+  });
+
+  test('a later tier starts beside an earlier one that it does not depend on', async () => {
+    const { events, options } = setup();
+    const gate = join(options.stateDir, 'db-may-be-ready');
+    const specs = [
+      await fixtureSpec('db', {
+        tier: 'infrastructure',
+        events,
+        env: { FIXTURE_READY_FILE: gate },
+      }),
+      await fixtureSpec('plane', { tier: 'control-plane', events }),
+      await fixtureSpec('proxy', { dependsOn: ['plane'], events }),
+      await fixtureSpec('app', { dependsOn: ['proxy', 'db'], events }),
+    ];
+    const supervisor = new Supervisor(specs, options);
+    const stateOf = (s: SupervisorState, name: string) =>
+      s.components.find((c) => c.name === name)?.state;
+    // The moment the proxy is ready, while the database still is not.
+    const proxyReady = new Promise<SupervisorState>((resolve) => {
+      const onChange = (s: SupervisorState) => {
+        if (stateOf(s, 'proxy') !== 'ready') return;
+        supervisor.off('change', onChange);
+        resolve(s);
+      };
+      supervisor.on('change', onChange);
+    });
+    const started = supervisor.start();
+    const early = await proxyReady;
+    assert.equal(stateOf(early, 'db'), 'starting');
+    assert.equal(stateOf(early, 'app'), 'pending');
+    assert.ok(!readEvents(events).includes('app start'), 'the app needs the database');
+    writeFileSync(gate, '');
+    await started;
+    await supervisor.stop();
+    const e = readEvents(events);
+    assert.ok(indexOf(e, 'plane listening') < indexOf(e, 'proxy start'));
+    assert.ok(indexOf(e, 'db listening') < indexOf(e, 'app start'));
+    // Stopping still walks the tiers backwards: the database goes last.
+    assert.ok(indexOf(e, 'app term') < indexOf(e, 'proxy term'));
+    assert.ok(indexOf(e, 'proxy term') < indexOf(e, 'plane term'));
+    assert.ok(indexOf(e, 'plane term') < indexOf(e, 'db term'));
   });
 
   test('a failed component fails the start, names itself, and its dependents never start', async () => {

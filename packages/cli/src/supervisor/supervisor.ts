@@ -1,7 +1,7 @@
 /**
- * Runs a plan: starts tiers in order (each waits for the previous one to be ready, and inside
- * a tier each component waits for its dependencies), keeps components alive, publishes state
- * for `fusion status`, and stops everything in reverse order.
+ * Runs a plan: starts each component once what it depends on is ready (tiers overlap where
+ * nothing in one needs the other), keeps components alive, publishes state for `fusion status`,
+ * and stops everything in reverse order: tier by tier, dependents first.
  */
 import { EventEmitter } from 'node:events';
 import { type BackoffPolicy, DEFAULT_BACKOFF } from './backoff.ts';
@@ -53,24 +53,33 @@ export class Supervisor extends EventEmitter {
     return component;
   }
 
-  /** Resolves when every component is ready; rejects with the failures otherwise. */
+  /**
+   * Resolves when every component is ready; rejects with the failures otherwise. Every component
+   * starts as soon as its `dependsOn` are ready, whatever its tier (decision 0016): the control
+   * plane and the sidecars come up while PostgreSQL initialises, and only what needs the
+   * database waits for it. A component whose dependency failed fails with it, unstarted.
+   */
   async start(): Promise<void> {
     this.publish();
-    for (const tier of TIERS) {
-      if (this.stopRequested) throw new Error('stopped while starting');
+    const announced = new Set<string>();
+    const announce = (component: Component) => {
+      const tier = component.spec.tier;
+      if (announced.has(tier)) return;
+      announced.add(tier);
       const members = this.components.filter((c) => c.spec.tier === tier);
-      if (members.length === 0) continue;
       this.options.logs.supervisor(
         'info',
         `starting ${tier}: ${members.map((c) => c.spec.name).join(', ')}`,
       );
-      const failures = await startInOrder(members);
-      if (this.stopRequested) throw new Error('stopped while starting');
-      if (failures.length > 0) {
-        this.error = [...new Set(failures)].join('; ');
-        this.setPhase('failed');
-        throw new Error(this.error);
-      }
+    };
+    // Listed tier by tier, so that the log and the console show them in the seed's order.
+    const ordered = TIERS.flatMap((tier) => this.components.filter((c) => c.spec.tier === tier));
+    const failures = await startInOrder(ordered, announce);
+    if (this.stopRequested) throw new Error('stopped while starting');
+    if (failures.length > 0) {
+      this.error = [...new Set(failures)].join('; ');
+      this.setPhase('failed');
+      throw new Error(this.error);
     }
     this.setPhase('running');
   }
@@ -154,15 +163,24 @@ export class Supervisor extends EventEmitter {
   }
 }
 
-/** Starts `members`, each after those of them it depends on; the failures' messages. */
-async function startInOrder(members: readonly Component[]): Promise<string[]> {
+/**
+ * Starts `members`, each after those of them it depends on (`beforeStart` is told just before
+ * each launch); the failures' messages.
+ */
+async function startInOrder(
+  members: readonly Component[],
+  beforeStart: (component: Component) => void = () => {},
+): Promise<string[]> {
   const ready = new Map<string, Promise<void>>();
   const startAfterDependencies = (component: Component): Promise<void> => {
     let done = ready.get(component.spec.name);
     if (!done) {
       const deps = members.filter((m) => component.spec.dependsOn.includes(m.spec.name));
       // A component whose dependency failed never starts; it fails with that failure.
-      done = Promise.all(deps.map(startAfterDependencies)).then(() => component.start());
+      done = Promise.all(deps.map(startAfterDependencies)).then(() => {
+        beforeStart(component);
+        return component.start();
+      });
       ready.set(component.spec.name, done);
     }
     return done;

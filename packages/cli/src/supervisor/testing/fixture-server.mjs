@@ -5,10 +5,11 @@
 //   FIXTURE_EVENTS       file recording start/stop order
 //   FIXTURE_CRASH        exit 3 right away (never ready)
 //   FIXTURE_NOT_READY    listen, but answer /ready with 503
+//   FIXTURE_READY_FILE   answer /ready with 503 until this file exists (a test lets it be ready)
 //   FIXTURE_IGNORE_TERM  ignore SIGTERM (the supervisor must SIGKILL)
 //   FIXTURE_GRANDCHILD   spawn a sleeping grandchild, to check whole groups are stopped
 import { spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 
 const name = process.env.FIXTURE_NAME ?? 'fixture';
@@ -26,7 +27,8 @@ if (process.env.FIXTURE_GRANDCHILD) {
   record(`grandchild ${grandchild.pid}`);
 }
 const server = createServer((req, res) => {
-  const ready = !process.env.FIXTURE_NOT_READY;
+  const gate = process.env.FIXTURE_READY_FILE;
+  const ready = !process.env.FIXTURE_NOT_READY && (!gate || existsSync(gate));
   res.writeHead(req.url === '/ready' && !ready ? 503 : 200).end('ok');
 });
 server.listen(Number(process.env.PORT), '127.0.0.1', () => record('listening'));
