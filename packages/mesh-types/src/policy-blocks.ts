@@ -65,6 +65,11 @@ export interface RetriesConfig {
   readonly attempts: number;
   readonly perTryTimeoutMs?: number;
   readonly retryOn?: readonly StatusRange[];
+  /**
+   * Also retry POST and PATCH (and CONNECT) on a retryOn status. Off by default: such a request
+   * may already have done its work when the answer failed (RFC 9110 §9.2.2).
+   */
+  readonly nonIdempotent?: boolean;
 }
 
 export interface RetryBudgetConfig {

@@ -36,5 +36,21 @@ export const POLICY_FIELDS = [
 
 export type PolicyField = (typeof POLICY_FIELDS)[number];
 
-/** Empty today: the sidecar proxy applies none of the compiled policy yet. */
-export const ENFORCED_POLICY_FIELDS: readonly PolicyField[] = [];
+/** What the caller's outbound sidecar applies (the route stage, retries, circuit breakers). */
+export const ENFORCED_POLICY_FIELDS: readonly PolicyField[] = [
+  // Met by the mesh's mutual TLS on every call; DISABLE is refused by the loader.
+  'tls.mode',
+  'routes.match.path',
+  'routes.match.method',
+  'routes.match.headers',
+  'timeout',
+  'retries.attempts',
+  'retries.perTryTimeout',
+  'retries.retryOn',
+  'retryBudget',
+  'circuitBreaker.maxConnections',
+  'circuitBreaker.maxRequests',
+  'circuitBreaker.maxPendingRequests',
+  'circuitBreaker.maxRetries',
+  'circuitBreaker.failureAccrual',
+];

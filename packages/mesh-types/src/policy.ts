@@ -127,6 +127,8 @@ export interface RetryPolicy {
   readonly perTryTimeoutMs?: number;
   /** Response statuses that are retried. */
   readonly retryOn: readonly StatusRange[];
+  /** Whether a non-idempotent request (POST, PATCH) is retried on a retryOn status too. */
+  readonly nonIdempotent: boolean;
 }
 
 export interface RetryBudget {

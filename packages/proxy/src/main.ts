@@ -38,7 +38,7 @@ const identity = new IdentityClient({
   registry,
   logger: logger.component('identity'),
 });
-const listeners: { inbound?: Listener; outbound?: Listener } = {};
+const listeners: { inbound?: Listener; outbound?: Listener & { routes(): unknown[] } } = {};
 /** FUSION_PROXY_OUTBOUND_TCP's listeners, when there are any. */
 let tcpOutbound: TcpOutbound | undefined;
 let discovery: Discovery | undefined;
@@ -141,6 +141,7 @@ async function startDataPlane(): Promise<void> {
     logger: logger.component('outbound'),
     connectTimeoutMs: env.outboundConnectTimeoutMs,
     http1: env.http1,
+    ...(destination?.policy ? { policies: destination.policy } : {}),
   });
   listeners.outbound = outbound;
   log.info({ address: addressOf(outbound) }, 'outbound listening');
@@ -215,7 +216,7 @@ function currentConfig(): unknown {
   const credentials = identity.credentials();
   return {
     service: env.service,
-    // The policy last received from the destination service; not enforced yet.
+    // The policy last received from the destination service.
     policy: destination?.policy?.state() ?? null,
     identity: {
       name: identity.identity,
@@ -239,6 +240,8 @@ function currentConfig(): unknown {
       ),
       // Per service: the version held, when it arrived, and whether the connection is live.
       destination: destination?.state() ?? null,
+      // Per service called so far: its routes and the layers active on each.
+      routes: listeners.outbound?.routes() ?? [],
     },
     tcp: {
       inboundOpaque: env.inboundOpaque,

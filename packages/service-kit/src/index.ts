@@ -8,6 +8,8 @@ export type {
   SqlMigration,
 } from './database/index.ts';
 export { MigrationError, openDatabase, schemaNameFor } from './database/index.ts';
+export type { RequestDeadline } from './deadline/index.ts';
+export { currentDeadline, DEADLINE_HEADER, runWithDeadline } from './deadline/index.ts';
 export type { ServiceEnv } from './env.ts';
 export { EnvError, readServiceEnv } from './env.ts';
 export type { KvSetOptions, KvStore } from './kv/index.ts';

@@ -31,7 +31,12 @@ test("the seed's two blocks compile to ai-kernel's policy towards identity", () 
       {
         name: 'default',
         match: { headers: [] },
-        retries: { limit: 3, perTryTimeoutMs: 2000, retryOn: [{ min: 500, max: 599 }] },
+        retries: {
+          limit: 3,
+          perTryTimeoutMs: 2000,
+          retryOn: [{ min: 500, max: 599 }],
+          nonIdempotent: false,
+        },
         backends: [{ service: 'identity', weight: 1 }],
       },
     ],

@@ -62,15 +62,18 @@ function config() {
   return result.config;
 }
 
-test('nothing is enforced yet, so every field written is reported once', () => {
-  assert.deepEqual(ENFORCED_POLICY_FIELDS, []);
+test('every field the sidecar does not enforce yet is reported once, and only those', () => {
   const { notEnforced } = compilePolicies(config());
-  assert.deepEqual([...new Set(notEnforced.map((n) => n.field))].sort(), [...POLICY_FIELDS].sort());
+  const expected = POLICY_FIELDS.filter((f) => !ENFORCED_POLICY_FIELDS.includes(f));
+  assert.deepEqual([...new Set(notEnforced.map((n) => n.field))].sort(), [...expected].sort());
   assert.equal(new Set(notEnforced.map((n) => n.path)).size, notEnforced.length);
+  // Everything else, every written field included, is reported when nothing is enforced.
+  const all = compilePolicies(config(), []).notEnforced;
+  assert.deepEqual([...new Set(all.map((n) => n.field))].sort(), [...POLICY_FIELDS].sort());
 });
 
 test('each entry names the key it was written at and whom it applies to', () => {
-  const byPath = new Map(compilePolicies(config()).notEnforced.map((n) => [n.path, n]));
+  const byPath = new Map(compilePolicies(config(), []).notEnforced.map((n) => [n.path, n]));
   assert.deepEqual(
     byPath.get('trafficPolicies[0].policy.traffic[0].policy.routes[0].match.method'),
     {
@@ -111,7 +114,7 @@ test('a field reaching many pairs is one entry, its targets cut short', () => {
   );
   const result = parseConfig(text, { file: 'fusion.yaml' });
   assert.ok(result.ok);
-  assert.deepEqual(compilePolicies(result.config).notEnforced, [
+  assert.deepEqual(compilePolicies(result.config, []).notEnforced, [
     {
       path: 'circuitBreakers[0].policy.maxRequests',
       field: 'circuitBreaker.maxRequests',

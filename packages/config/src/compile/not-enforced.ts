@@ -14,11 +14,6 @@ export interface NotEnforced {
   readonly reason: string;
 }
 
-/** Said beside a field when "not enforced" alone would mislead. */
-const NOTES: Partial<Record<PolicyField, string>> = {
-  'tls.mode': ' (calls between sidecars always use mesh mTLS, whatever the mode)',
-};
-
 interface FieldAt {
   readonly field: PolicyField;
   readonly path: Path;
@@ -98,6 +93,6 @@ export function notEnforcedFields(
   return [...byPath].map(([path, { field, targets }]) => ({
     path,
     field,
-    reason: `${field} compiled for ${describeTargets(targets)}, not enforced yet by the sidecar${NOTES[field] ?? ''}`,
+    reason: `${field} compiled for ${describeTargets(targets)}, not enforced yet by the sidecar`,
   }));
 }

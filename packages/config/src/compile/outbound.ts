@@ -30,6 +30,7 @@ function compileRetries(retries: RetriesConfig): RetryPolicy {
     limit: retries.attempts,
     ...(retries.perTryTimeoutMs === undefined ? {} : { perTryTimeoutMs: retries.perTryTimeoutMs }),
     retryOn: (retries.retryOn ?? DEFAULT_RETRY_ON).map(({ min, max }) => ({ min, max })),
+    nonIdempotent: retries.nonIdempotent ?? false,
   };
 }
 

@@ -166,3 +166,44 @@ describe('balance', () => {
     await assert.rejects(balancer.handle(request), /FAIL_FAST|no endpoints/);
   });
 });
+
+describe('balance, after failures', () => {
+  it('a retry avoids the endpoints its earlier tries went to, while others are usable', async () => {
+    const fake = fakeEndpoints();
+    const balancer = balance({ random: seeded(3) })(fake.newEndpoint)({
+      service: 'identity',
+      endpoints: endpoints(1, 2, 3),
+    });
+    for (let i = 0; i < 20; i++) {
+      const tried: string[] = [];
+      const first = addressOf(await balancer.handle({ ...request, tried }));
+      const second = addressOf(await balancer.handle({ ...request, tried }));
+      const third = addressOf(await balancer.handle({ ...request, tried }));
+      assert.equal(new Set([first, second, third]).size, 3, 'three tries, three replicas');
+      // With every replica tried, the next try may go anywhere rather than nowhere.
+      assert.ok(addressOf(await balancer.handle({ ...request, tried })));
+      assert.equal(tried.length, 4);
+    }
+  });
+
+  it('a replica that fails fast is not taken for the fastest', async () => {
+    let now = 0;
+    const statusOf = new Map([['10.0.0.1:1', 503]]);
+    const served = new Map<string, number>();
+    const balancer = balance({ random: seeded(5), now: () => now })((target) => ({
+      handle: () => {
+        served.set(target.address, (served.get(target.address) ?? 0) + 1);
+        now += target.address === '10.0.0.1:1' ? 0.1 : 2; // the failing one answers at once
+        return Promise.resolve(emptyResponse(statusOf.get(target.address) ?? 200));
+      },
+      status: () => 'ready',
+      close: () => {},
+    }))({ service: 'identity', endpoints: endpoints(1, 2) });
+    for (let i = 0; i < 200; i++) await balancer.handle(request);
+    // Without the penalty its 0.1 ms answers would draw nearly all of them.
+    assert.ok(
+      (served.get('10.0.0.1:1') ?? 0) < 50,
+      `the failing replica got ${served.get('10.0.0.1:1')}`,
+    );
+  });
+});

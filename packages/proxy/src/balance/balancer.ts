@@ -8,12 +8,14 @@
  * still connecting are used only when none is ready; with neither, the request fails at once
  * with FAIL_FAST rather than waiting on a replica that is down.
  */
+
+import { classifyResponse } from '../classify/classify.ts';
 import type { Endpoint } from '../discovery/index.ts';
 import { ProxyError } from '../errors/proxy-error.ts';
 import type { HttpHandler } from '../http/message.ts';
 import type { Layer } from '../stack/stack.ts';
 import { pickP2c } from './p2c.ts';
-import { PeakEwma, type PeakEwmaOptions } from './peak-ewma.ts';
+import { DEFAULT_RTT_MS, PeakEwma, type PeakEwmaOptions } from './peak-ewma.ts';
 
 /** Linkerd's `endpoint_state`, plus the failing state that fail-fast skips. */
 export type EndpointStatus = 'ready' | 'pending' | 'failed';
@@ -73,6 +75,14 @@ interface Member {
 
 const costOf = (member: Member) => member.load.cost(member.pending);
 
+/**
+ * A failed answer counts as a round trip this slow (Linkerd's RTT for an unmeasured replica),
+ * unless it was slower. A replica that fails fast would otherwise look like the fastest and draw
+ * ever more traffic (the "black hole"); peak-EWMA takes the penalty at once and lets it decay,
+ * so the replica is tried again as it recovers.
+ */
+const FAILURE_PENALTY_MS = DEFAULT_RTT_MS;
+
 class P2cBalancer implements Balancer {
   readonly #service: string;
   readonly #newEndpoint: NewEndpoint;
@@ -95,8 +105,10 @@ class P2cBalancer implements Balancer {
   }
 
   readonly handle: HttpHandler = (request) => {
-    const member = this.#pick();
+    const tried = request.tried;
+    const member = this.#pick(tried);
     if (!member) return Promise.reject(this.#failFast());
+    tried?.push(member.key);
     // An RTT that includes the TLS handshake would say nothing about the replica's speed.
     const measured = member.service.status() === 'ready';
     const sentAt = this.#now();
@@ -104,11 +116,14 @@ class P2cBalancer implements Balancer {
     return member.service.handle(request).then(
       (response) => {
         member.pending -= 1;
-        if (measured) member.load.observe(this.#now() - sentAt);
+        const failed = classifyResponse(response.status, response.headers, undefined);
+        if (failed.classification === 'failure') member.load.observe(FAILURE_PENALTY_MS);
+        else if (measured) member.load.observe(this.#now() - sentAt);
         return response;
       },
       (error: unknown) => {
         member.pending -= 1;
+        member.load.observe(FAILURE_PENALTY_MS);
         throw error;
       },
     );
@@ -152,10 +167,20 @@ class P2cBalancer implements Balancer {
     this.#members = [];
   }
 
-  #pick(): Member | undefined {
+  /** P2C among ready endpoints (else those connecting), those in `avoid` only if nothing else. */
+  #pick(avoid?: readonly string[]): Member | undefined {
+    if (avoid !== undefined && avoid.length > 0) {
+      const chosen = this.#pickAmong((m) => !avoid.includes(m.key));
+      if (chosen) return chosen;
+    }
+    return this.#pickAmong(() => true);
+  }
+
+  #pickAmong(allowed: (member: Member) => boolean): Member | undefined {
     const ready = this.#ready;
     const connecting = this.#connecting;
     for (const member of this.#members) {
+      if (!allowed(member)) continue;
       const status = member.service.status();
       if (status === 'ready') ready.push(member);
       else if (status === 'pending') connecting.push(member);

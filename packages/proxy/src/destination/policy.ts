@@ -4,11 +4,17 @@
  * received is kept through control-plane outages, as endpoints are: it was right when it
  * arrived, and a reconnect resynchronises from the new stream's first line.
  *
- * Held, not enforced: the layers that apply it come with later issues. Readiness does not wait
- * for it either — a sidecar must come up on a control plane that has no policy for it.
+ * The outbound route stage follows it (timeouts, retries, circuit breakers, failure accrual);
+ * readiness does not wait for it — a sidecar must come up on a control plane that has no
+ * policy for it, and then applies only the deadlines requests carry.
  */
 import { EventEmitter } from 'node:events';
-import { POLICY_WATCH_PATH, type PolicyUpdate, type ServicePolicy } from '@fusion/mesh-types';
+import {
+  type OutboundPolicy,
+  POLICY_WATCH_PATH,
+  type PolicyUpdate,
+  type ServicePolicy,
+} from '@fusion/mesh-types';
 import type { Logger } from '@fusion/telemetry';
 import type { ReconnectBackoff } from './backoff.ts';
 import type { DestinationConnection } from './connection.ts';
@@ -70,6 +76,17 @@ export class PolicyWatch extends EventEmitter<{ change: [policy: ServicePolicy |
   /** The policy held; undefined before the first answer or when the service has none. */
   current(): ServicePolicy | undefined {
     return this.#policy;
+  }
+
+  /** The outbound policy towards `service` held now (the outbound route stage reads it). */
+  towards(service: string): OutboundPolicy | undefined {
+    return this.#policy?.outbound[service];
+  }
+
+  /** Calls `listener` after each change of the policy held; returns what stops it. */
+  watch(listener: () => void): () => void {
+    this.on('change', listener);
+    return () => this.off('change', listener);
   }
 
   state(): PolicyState {

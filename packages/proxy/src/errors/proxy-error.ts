@@ -19,7 +19,12 @@ export type ProxyErrorCode =
   | 'TLS_HANDSHAKE'
   /** The upstream reset the stream or connection mid-request. */
   | 'RESET'
+  /** One try got no response head within the retry policy's `perTryTimeout`. */
   | 'RESPONSE_TIMEOUT'
+  /** The route's timeout, or the deadline the request carried, ran out (Linkerd's label). */
+  | 'REQUEST_TIMEOUT'
+  /** A circuit breaker's limit towards the service is reached; the request was not sent. */
+  | 'CIRCUIT_OPEN'
   /** The caller is not allowed (policy), or did not present a mesh identity. */
   | 'UNAUTHORIZED'
   /** The request could not be understood. */
@@ -36,6 +41,8 @@ const STATUS: Record<ProxyErrorCode, number> = {
   TLS_HANDSHAKE: 502,
   RESET: 502,
   RESPONSE_TIMEOUT: 504,
+  REQUEST_TIMEOUT: 504,
+  CIRCUIT_OPEN: 503,
   UNAUTHORIZED: 403,
   BAD_REQUEST: 400,
   UNEXPECTED: 502,

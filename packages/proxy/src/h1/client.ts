@@ -40,6 +40,10 @@ interface Exchange {
   sent: boolean;
   /** Sent again on a fresh connection after a reused one died. */
   retried: boolean;
+  /** The connection carrying it, once there is one. */
+  connection: Connection | undefined;
+  /** Removes the request signal's listener; called once the exchange is over. */
+  unwatch: (() => void) | undefined;
 }
 
 class Connection {
@@ -94,6 +98,7 @@ class Connection {
 
   send(exchange: Exchange): void {
     this.exchange = exchange;
+    exchange.connection = this;
     const { request } = exchange;
     this.parser.expect(request.method);
     const body = request.body;
@@ -184,6 +189,7 @@ class Connection {
     // for more: the next response on this connection must be read all the same.
     this.socket.resume();
     exchange.settleTrailers?.resolve(exchange.trailers);
+    exchange.unwatch?.();
     this.exchange = undefined;
     // A request body still being written (the upstream answered early) leaves the connection
     // in an unknown state: it is not reused.
@@ -209,9 +215,11 @@ class Connection {
       ) {
         this.socket.destroy();
         exchange.retried = true;
+        exchange.connection = undefined;
         this.pool.dispatch(exchange, true);
         return;
       }
+      exchange.unwatch?.();
       // Both the kept-alive connection and a fresh one died before any answer: the upstream is
       // going away (a killed app's listener closes after its connections), so it is reported as
       // refused, the answer every later request gets too.
@@ -221,6 +229,7 @@ class Connection {
         );
       } else exchange.reject(error);
     } else {
+      exchange.unwatch?.();
       exchange.body?.fail(error);
       exchange.settleTrailers?.reject(error);
     }
@@ -249,9 +258,38 @@ export class H1Pool {
         answered: false,
         sent: false,
         retried: false,
+        connection: undefined,
+        unwatch: undefined,
       };
+      const signal = request.signal;
+      if (signal) {
+        if (signal.aborted) {
+          reject(asProxyError(signal.reason));
+          return;
+        }
+        const onAbort = () => this.cancel(exchange, asProxyError(signal.reason));
+        signal.addEventListener('abort', onAbort, { once: true });
+        exchange.unwatch = () => signal.removeEventListener('abort', onAbort);
+      }
       this.dispatch(exchange, false);
     });
+  }
+
+  /**
+   * Its sender gave up (a timeout): a queued request leaves the queue; one on a connection
+   * fails with `reason`, and the connection is reset, since the upstream may still be answering.
+   */
+  private cancel(exchange: Exchange, reason: ProxyError): void {
+    const queued = this.waiting.indexOf(exchange);
+    if (queued !== -1) {
+      this.waiting.splice(queued, 1);
+      exchange.reject(reason);
+      return;
+    }
+    exchange.retried = true; // never sent again
+    if (exchange.connection) exchange.connection.fail(reason);
+    // Still connecting: rejected now; the connection, once up, is released unused (connect).
+    else exchange.reject(reason);
   }
 
   /** Sends on an idle connection, a new one, or queues; `fresh` skips idle ones (a retry). */
@@ -279,7 +317,9 @@ export class H1Pool {
       (socket) => {
         socket.setNoDelay(true);
         const limits = this.options.limits ?? DEFAULT_H1_LIMITS;
-        new Connection(socket, this, limits, this.generation).send(exchange);
+        const connection = new Connection(socket, this, limits, this.generation);
+        if (exchange.request.signal?.aborted) this.release(connection);
+        else connection.send(exchange);
       },
       (error: unknown) => {
         this.open--;

@@ -37,6 +37,18 @@ export interface ProxyRequest {
    * never rides the proxies' HTTP/2 session: see upgrade/.
    */
   readonly upgrade?: string;
+  /**
+   * Set by a layer that may give up on the request (a timeout): when it aborts, whoever is
+   * sending the request stops, rejects with the abort's reason (a ProxyError) and frees or
+   * resets its connection. Absent on most requests, which then cost nothing for it.
+   */
+  readonly signal?: AbortSignal;
+  /**
+   * Set by the retry layer, shared by a request's tries: the endpoints earlier tries went to. The
+   * balancer adds the one it picks and, while it has others, avoids these (Envoy's
+   * `previous_hosts`): a retry should not land on the replica that just failed it.
+   */
+  readonly tried?: string[];
 }
 
 export interface ProxyResponse {

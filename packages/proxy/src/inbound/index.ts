@@ -15,6 +15,7 @@ import { createHttpMetrics } from '../metrics/http-metrics.ts';
 import { loopbackLabels, tcpMetrics } from '../metrics/tcp-metrics.ts';
 import { loadShedLayer } from '../stack/load-shed.ts';
 import { stack } from '../stack/stack.ts';
+import { deadlineLayer } from '../timeout/index.ts';
 import { upgradesToApp } from '../upgrade/index.ts';
 import { admissionOf } from './admission.ts';
 import { clientIdLayer } from './client-id.ts';
@@ -87,6 +88,9 @@ export async function startInbound(options: InboundOptions): Promise<InboundServ
   const inbound = stack(app.handler)
     // Upgrades (WebSocket) leave the pool: a connection of their own to the app, then piped.
     .push(upgradesToApp(appEndpoint))
+    // The caller's deadline, if it sent one: what is left goes to the app (which carries it on
+    // to its own calls), and when it runs out the app's request is cancelled and 504 answered.
+    .push(deadlineLayer({ describe: 'the app' }))
     // Restores HTTP/1.1 that crossed the mesh as HTTP/2: decides how the app is spoken to.
     .push(origProtoLayer())
     // Last header change before the app: l5d-client-id comes from the handshake, nothing else.

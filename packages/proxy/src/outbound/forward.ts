@@ -52,6 +52,19 @@ function send(session: ClientHttp2Session, request: ProxyRequest): Promise<Proxy
       reject(error);
       settleTrailers.reject(error);
     };
+    // A layer that gave up (a timeout) cancels the stream: the peer stops working on it.
+    const signal = request.signal;
+    if (signal) {
+      const onAbort = () => {
+        failed(asProxyError(signal.reason));
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+      };
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        stream.once('close', () => signal.removeEventListener('abort', onAbort));
+      }
+    }
 
     stream.once('response', (headers, flags) => {
       // Trailers-only (how gRPC answers an error): these headers ended the stream, and must

@@ -6,12 +6,18 @@
 import type { AddressInfo } from 'node:net';
 import type { IdentityClient } from '@fusion/identity-client';
 import type { Logger, Registry } from '@fusion/telemetry';
-import { balance } from '../balance/index.ts';
+import { balance, failureAccrual } from '../balance/index.ts';
 import type { Discovery } from '../discovery/index.ts';
 import type { ProxyError } from '../errors/proxy-error.ts';
 import { rescueLayer } from '../errors/rescue.ts';
 import type { H1ServerOptions } from '../h1/index.ts';
 import { tcpMetrics } from '../metrics/tcp-metrics.ts';
+import {
+  type OutboundPolicies,
+  type RouteTableView,
+  resilienceMetrics,
+  routeStage,
+} from '../route/index.ts';
 import { loadShedLayer } from '../stack/load-shed.ts';
 import { stack } from '../stack/stack.ts';
 import { upgradesToPeer } from '../upgrade/index.ts';
@@ -41,10 +47,17 @@ export interface OutboundOptions {
   readonly maxInFlight?: number;
   /** The HTTP/1.1 engine's limits and timeouts for the app's requests (`mesh.http1`). */
   readonly http1?: H1ServerOptions;
+  /**
+   * This service's policy towards the services it calls (timeouts, retries, circuit breakers,
+   * failure accrual), followed live; without it only deadlines carried by requests apply.
+   */
+  readonly policies?: OutboundPolicies;
 }
 
 export interface Outbound {
   readonly address: AddressInfo;
+  /** The route tables built so far, with the layers active on each route (for /config). */
+  routes(): RouteTableView[];
   /** Stops accepting, lets in-flight requests finish, then closes every mesh session. */
   close(): Promise<void>;
 }
@@ -75,11 +88,27 @@ export async function startOutbound(options: OutboundOptions): Promise<Outbound>
   };
 
   const upgradeOptions = { identity: options.identity, connectTimeoutMs, transport };
+  const resilience = resilienceMetrics(options.registry);
+  const routes = routeStage({ policies: options.policies, metrics: resilience });
+  const accrual = failureAccrual({
+    policyFor: (service) => options.policies?.towards(service)?.circuitBreaker?.failureAccrual,
+    onEject: (target, penaltyMs) => {
+      resilience.ejections.labels(target.service, target.address).inc();
+      logger.info(
+        { service: target.service, endpoint: target.address, penaltyMs },
+        'endpoint ejected after consecutive failures',
+      );
+    },
+    onRestore: (target) =>
+      logger.info({ service: target.service, endpoint: target.address }, 'endpoint restored'),
+  });
   // Bottom-up, the way a request is refined: the last push sees it first.
   const handler = stack(connect) // one long-lived mTLS h2 session per endpoint; peer identity checked
     .push(upgradesToPeer(upgradeOptions)) // Upgrade requests skip h2: own mTLS, ALPN http/1.1
     .push(recordEndpointMetrics(metrics.http)) // per endpoint: server_id is the replica chosen
-    .push(balance()) // per service: p2c over peak-EWMA; endpoints whose connect failed are skipped
+    .push(accrual) // per endpoint: consecutive failures eject it from the balancer for a penalty
+    .push(balance()) // per service: p2c over peak-EWMA; failed and ejected endpoints are skipped
+    .push(routes.layer) // per service: route match → timeout/deadline → retries → circuit breaker
     .push(logical(options.discovery, shutdown.signal)) // authority → service; balancers built once
     .push(loadShedLayer(options.maxInFlight)) // past the bound in flight, 503 LOAD_SHED at once
     .push(rescueLayer({ onError })) // outermost: an error from any layer becomes a response
@@ -89,6 +118,7 @@ export async function startOutbound(options: OutboundOptions): Promise<Outbound>
   logger.info({ address: listener.address }, 'outbound listening');
   return {
     address: listener.address,
+    routes: () => routes.describe(),
     close: async () => {
       await listener.close();
       shutdown.abort();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { DEADLINE_HEADER, runWithDeadline } from '../deadline/index.ts';
 import { MeshError, UnknownServiceError } from './errors.ts';
 import { createMeshClient } from './mesh-client.ts';
 
@@ -11,6 +12,8 @@ interface Seen {
   host: string;
   body: string;
   header: string | undefined;
+  /** The fusion-timeout-ms it carried. */
+  deadline: string | undefined;
 }
 
 /** A server that records what it received and answers with a JSON echo; `/hang` never answers. */
@@ -28,6 +31,7 @@ async function recordingServer() {
         host: req.headers.host ?? '',
         body,
         header: req.headers['x-test'] as string | undefined,
+        deadline: req.headers[DEADLINE_HEADER] as string | undefined,
       });
       if (req.url === '/hang') return;
       if (req.url === '/empty') {
@@ -86,6 +90,7 @@ describe('mesh client', () => {
         host: 'identity',
         body: 'via proxy',
         header: 'outbound',
+        deadline: undefined,
       });
       const empty = await mesh.fetch('identity', '/empty');
       assert.equal(empty.status, 204);
@@ -178,5 +183,101 @@ describe('mesh client', () => {
       mesh.close();
       server.close();
     }
+  });
+});
+
+describe('mesh client within a deadline', () => {
+  let target: Awaited<ReturnType<typeof recordingServer>>;
+  let direct: ReturnType<typeof createMeshClient>;
+  let proxied: ReturnType<typeof createMeshClient>;
+  before(async () => {
+    target = await recordingServer();
+    direct = createMeshClient({ endpoints: { identity: target.url } });
+    proxied = createMeshClient({ outbound: target.url, dependencies: ['identity'] });
+  });
+  after(() => {
+    proxied.close();
+    target.server.closeAllConnections();
+    target.server.close();
+  });
+
+  /** The budget the recording server saw on the last request, as a number. */
+  function lastBudget(): number {
+    const header = target.seen.at(-1)?.deadline;
+    assert.match(header ?? '', /^\d+$/, 'an integer number of milliseconds');
+    return Number(header);
+  }
+
+  it('sends what is left of the deadline as fusion-timeout-ms, on both paths', async () => {
+    for (const mesh of [direct, proxied]) {
+      const res = await runWithDeadline(60_000, () => mesh.fetch('identity', '/users/1'));
+      assert.equal(res.status, 201);
+      await res.arrayBuffer();
+      const budget = lastBudget();
+      assert.ok(budget >= 0 && budget <= 60_000, `${budget} is within the caller's budget`);
+    }
+  });
+
+  it('keeps a smaller fusion-timeout-ms set by the caller and replaces a larger or malformed one', async () => {
+    const send = (value: string) =>
+      runWithDeadline(60_000, () =>
+        direct.fetch('identity', '/x', { headers: { [DEADLINE_HEADER]: value } }),
+      ).then((res) => res.arrayBuffer());
+    await send('250');
+    assert.equal(lastBudget(), 250);
+    await send('9999999');
+    assert.ok(lastBudget() <= 60_000);
+    await send('soon');
+    assert.ok(lastBudget() <= 60_000);
+  });
+
+  it('fails a call at once, sending nothing, when the deadline has passed', async () => {
+    for (const mesh of [direct, proxied]) {
+      const before = target.seen.length;
+      await assert.rejects(
+        runWithDeadline(0, () => mesh.fetch('identity', '/users/1', { method: 'POST', body: 'x' })),
+        (error) => {
+          assert.ok(error instanceof MeshError);
+          assert.equal(error.code, 'FUSION_ERR_MESH_TIMEOUT');
+          assert.equal(error.service, 'identity');
+          assert.equal(error.message, "identity: not called, the caller's deadline had passed");
+          return true;
+        },
+      );
+      assert.equal(target.seen.length, before, 'the server saw nothing');
+    }
+  });
+
+  it("gives up when the deadline passes before the per-call timeout, and says it was the caller's deadline", async () => {
+    for (const mesh of [direct, proxied]) {
+      await assert.rejects(
+        runWithDeadline(50, () => mesh.fetch('identity', '/hang', { timeoutMs: 60_000 })),
+        (error) => {
+          assert.ok(error instanceof MeshError);
+          assert.equal(error.code, 'FUSION_ERR_MESH_TIMEOUT');
+          assert.match(
+            error.message,
+            /^identity: no response before the caller's deadline \(\d+ ms were left\)$/,
+          );
+          return true;
+        },
+      );
+    }
+  });
+
+  it('gives up at the per-call timeout when it comes before the deadline, and says so', async () => {
+    await assert.rejects(
+      runWithDeadline(60_000, () => direct.fetch('identity', '/hang', { timeoutMs: 50 })),
+      { code: 'FUSION_ERR_MESH_TIMEOUT', message: 'identity: no response within 50 ms' },
+    );
+  });
+
+  it('lets an abort by the caller through unchanged', async () => {
+    const controller = new AbortController();
+    const call = runWithDeadline(60_000, () =>
+      direct.fetch('identity', '/hang', { signal: controller.signal }),
+    );
+    controller.abort(new Error('caller gave up'));
+    await assert.rejects(call, /caller gave up/);
   });
 });

@@ -4,16 +4,29 @@
  * through the local sidecar (FUSION_MESH_OUTBOUND, which adds mTLS, retries and balancing) later.
  */
 import http from 'node:http';
+import {
+  currentDeadline,
+  DEADLINE_HEADER,
+  parseDeadlineHeader,
+  type RequestDeadline,
+} from '../deadline/index.ts';
 import { MeshError, UnknownServiceError } from './errors.ts';
 import { sendViaProxy } from './outbound.ts';
 
 export interface MeshRequestInit extends RequestInit {
-  /** Deadline for the whole exchange, body included; default 2000 ms. */
+  /**
+   * Time limit for the whole exchange, body included; default 2000 ms. Inside a request that
+   * carried a deadline, the deadline ends the call too if it comes first.
+   */
   readonly timeoutMs?: number;
 }
 
 export interface MeshClient {
-  /** Calls `path` (starting with `/`) on `service`; non-2xx statuses resolve, they do not throw. */
+  /**
+   * Calls `path` (starting with `/`) on `service`; non-2xx statuses resolve, they do not throw.
+   * Inside a request with a deadline (`currentDeadline()`), sends what is left of it as
+   * `fusion-timeout-ms` and gives up when it passes; past it, fails without sending.
+   */
   fetch(service: string, path: string, init?: MeshRequestInit): Promise<Response>;
   /** Services this client will call, sorted. */
   readonly knownServices: readonly string[];
@@ -50,8 +63,12 @@ export function createMeshClient(options: MeshClientOptions = {}): MeshClient {
   ): Promise<Response> {
     if (!path.startsWith('/')) throw new TypeError(`mesh path must start with "/": ${path}`);
     const { timeoutMs = defaultTimeoutMs, ...requestInit } = init;
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    const limit = timeLimit(service, timeoutMs, currentDeadline());
+    if (limit.remainingMs !== undefined) {
+      requestInit.headers = withDeadlineHeader(requestInit.headers, limit.remainingMs);
+    }
+    const timer = AbortSignal.timeout(limit.ms);
+    const signal = init.signal ? AbortSignal.any([init.signal, timer]) : timer;
     try {
       if (proxy !== undefined && agent !== undefined) {
         if (!knownSet.has(service)) throw new UnknownServiceError(service, known);
@@ -62,7 +79,7 @@ export function createMeshClient(options: MeshClientOptions = {}): MeshClient {
       if (base === undefined) throw new UnknownServiceError(service, [...endpoints.keys()].sort());
       return await fetch(`${base}${path}`, { ...requestInit, signal });
     } catch (error) {
-      throw toMeshError(error, service, timeoutMs, deadline, init.signal);
+      throw toMeshError(error, service, limit, timer, init.signal);
     }
   }
 
@@ -73,24 +90,64 @@ export function createMeshClient(options: MeshClientOptions = {}): MeshClient {
   };
 }
 
+/** How long a call may take, and why. */
+interface TimeLimit {
+  readonly ms: number;
+  /** What was left of the caller's deadline when the call started; undefined without one. */
+  readonly remainingMs: number | undefined;
+  /** Whether the deadline, not the per-call timeout, is what ends the call. */
+  readonly byDeadline: boolean;
+}
+
+/**
+ * The per-call timeout or what is left of the caller's deadline, whichever ends first: one
+ * timer, and a record of which of the two it is. A deadline already passed fails here, before
+ * anything is sent.
+ */
+function timeLimit(
+  service: string,
+  timeoutMs: number,
+  deadline: RequestDeadline | undefined,
+): TimeLimit {
+  if (deadline === undefined) return { ms: timeoutMs, remainingMs: undefined, byDeadline: false };
+  const remainingMs = deadline.remainingMs();
+  if (remainingMs <= 0) {
+    throw new MeshError(
+      'FUSION_ERR_MESH_TIMEOUT',
+      service,
+      `${service}: not called, the caller's deadline had passed`,
+    );
+  }
+  if (remainingMs >= timeoutMs) return { ms: timeoutMs, remainingMs, byDeadline: false };
+  return { ms: Math.ceil(remainingMs), remainingMs, byDeadline: true };
+}
+
+/** The caller's headers with the budget left, unless the caller already sent a smaller one. */
+function withDeadlineHeader(headers: RequestInit['headers'], remainingMs: number): Headers {
+  const result = new Headers(headers);
+  const left = Math.floor(remainingMs);
+  const own = result.get(DEADLINE_HEADER);
+  const ownBudget = own === null ? undefined : parseDeadlineHeader(own);
+  if (ownBudget === undefined || ownBudget > left) result.set(DEADLINE_HEADER, String(left));
+  return result;
+}
+
 /** Turns what fetch or node:http threw into a MeshError that says what happened. */
 function toMeshError(
   error: unknown,
   service: string,
-  timeoutMs: number,
-  deadline: AbortSignal,
+  limit: TimeLimit,
+  timer: AbortSignal,
   callerSignal: AbortSignal | null | undefined,
 ): unknown {
   // Our own errors, misuse (bad init) and the caller's own abort pass through unchanged.
   if (error instanceof MeshError || callerSignal?.aborted) return error;
   if (error instanceof TypeError && !isNetworkError(error)) return error;
-  if (deadline.aborted) {
-    return new MeshError(
-      'FUSION_ERR_MESH_TIMEOUT',
-      service,
-      `${service}: no response within ${timeoutMs} ms`,
-      { cause: error },
-    );
+  if (timer.aborted) {
+    const message = limit.byDeadline
+      ? `${service}: no response before the caller's deadline (${Math.floor(limit.remainingMs!)} ms were left)`
+      : `${service}: no response within ${limit.ms} ms`;
+    return new MeshError('FUSION_ERR_MESH_TIMEOUT', service, message, { cause: error });
   }
   const cause = (error as Error).cause as { code?: string; message?: string } | undefined;
   const reason = cause?.code ?? (error as { code?: string }).code ?? (error as Error).message;

@@ -8,6 +8,7 @@ import type {
 } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Database, SqlMigration } from '../database/index.ts';
+import type { RequestDeadline } from '../deadline/index.ts';
 import type { ServiceEnv } from '../env.ts';
 import type { KvStore } from '../kv/index.ts';
 import type { MeshClient } from '../mesh/index.ts';
@@ -56,4 +57,9 @@ export interface ServiceContext {
   readonly db: Database | undefined;
   /** `performance.now()` when the service was created, for uptime. */
   readonly startedAt: number;
+  /**
+   * The deadline of the request being handled (from its `fusion-timeout-ms`), or undefined; see
+   * `currentDeadline`. Call it inside a handler: `ctx.currentDeadline()?.signal`.
+   */
+  readonly currentDeadline: () => RequestDeadline | undefined;
 }

@@ -6,6 +6,7 @@
 import { createLogger, type Logger, Registry, registerProcessMetrics } from '@fusion/telemetry';
 import Fastify from 'fastify';
 import { openDatabase } from '../database/index.ts';
+import { currentDeadline } from '../deadline/index.ts';
 import { EnvError, readServiceEnv } from '../env.ts';
 import { openKvStore } from '../kv/index.ts';
 import { createMeshClient } from '../mesh/index.ts';
@@ -13,6 +14,7 @@ import { registerBuiltinRoutes } from './builtin-routes.ts';
 import type { ServiceApp, ServiceContext, ServiceOptions } from './context.ts';
 import { closeConnectionsWhileDraining } from './drain.ts';
 import { installHttpMetrics } from './http-metrics.ts';
+import { runHandlersWithinDeadlines } from './request-deadline.ts';
 import { ServiceLogController } from './request-log.ts';
 
 /** Builds the service's app; see `buildService` for the context as well. */
@@ -90,6 +92,7 @@ export async function buildService(
       kv,
       db,
       startedAt,
+      currentDeadline,
     };
     const app: ServiceApp = Fastify({
       loggerInstance: logger,
@@ -102,6 +105,7 @@ export async function buildService(
     app.addHook('onClose', () => closeAll(opened, logger));
     closeConnectionsWhileDraining(app);
     installHttpMetrics(app, metrics);
+    runHandlersWithinDeadlines(app);
     await options.routes?.(app, ctx);
     registerBuiltinRoutes(app, ctx, options.readinessChecks);
     warnAboutMissingEndpoints(ctx);

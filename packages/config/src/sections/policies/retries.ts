@@ -6,6 +6,7 @@
 import type { RetriesConfig, RetryBudgetConfig, StatusRange } from '@fusion/mesh-types';
 import {
   array,
+  bool,
   decimal,
   duration,
   int,
@@ -51,12 +52,14 @@ export const retries: Schema<RetriesConfig> = transform(
     attempts: required(int(0, 10)),
     perTryTimeout: optional(duration({ min: 1 })),
     retryOn: optional(array(condition, { nonEmpty: true })),
+    nonIdempotent: optional(bool()),
   }),
   // Keys left out stay out, so the result compares equal to what was written.
-  ({ attempts, perTryTimeout, retryOn }): RetriesConfig => ({
+  ({ attempts, perTryTimeout, retryOn, nonIdempotent }): RetriesConfig => ({
     attempts,
     ...(perTryTimeout === undefined ? {} : { perTryTimeoutMs: perTryTimeout }),
     ...(retryOn === undefined ? {} : { retryOn }),
+    ...(nonIdempotent === undefined ? {} : { nonIdempotent }),
   }),
 );
 

@@ -37,21 +37,24 @@ test("the seed's policy blocks parse to the objects they describe", () => {
   ]);
 });
 
-test('each seed field is a warning at its key: compiled, not enforced yet by the sidecar', () => {
-  const { errors, warnings } = check(withServices(SERVICES, SEED_POLICIES));
-  assert.deepEqual(errors, []);
-  const rule = 'trafficPolicies[0].policy.traffic[0].policy';
-  const cb = (field: string) =>
-    `circuitBreakers[0].policy.${field}: circuitBreaker.${field} compiled for ai-kernel -> ai-kernel, identity, not enforced yet by the sidecar`;
-  assert.deepEqual(warnings, [
-    `23:15 ${rule}.tls.mode: tls.mode compiled for ai-kernel -> identity, not enforced yet by the sidecar (calls between sidecars always use mesh mTLS, whatever the mode)`,
-    `25:15 ${rule}.retries.attempts: retries.attempts compiled for ai-kernel -> identity, not enforced yet by the sidecar`,
-    `26:15 ${rule}.retries.perTryTimeout: retries.perTryTimeout compiled for ai-kernel -> identity, not enforced yet by the sidecar`,
-    `34:7 ${cb('maxConnections')}`,
-    `35:7 ${cb('maxRequests')}`,
-    `36:7 ${cb('maxPendingRequests')}`,
-    `37:7 ${cb('maxRetries')}`,
-  ]);
+test("the seed's blocks are enforced as written: no error, no warning", () => {
+  assert.deepEqual(check(withServices(SERVICES, SEED_POLICIES)), { errors: [], warnings: [] });
+});
+
+test('tls.mode DISABLE is an error at its line: mesh traffic is always mutual TLS', () => {
+  const text = withServices(SERVICES, SEED_POLICIES.replace('mode: SIMPLE', 'mode: DISABLE'));
+  const { errors } = check(text);
+  assert.equal(errors.length, 1);
+  assert.match(
+    errors[0] as string,
+    /^23:21 trafficPolicies\[0\]\.policy\.traffic\[0\]\.policy\.tls\.mode: DISABLE would send plaintext between sidecars, and mesh traffic is always mutual TLS/,
+  );
+  for (const mode of ['SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL']) {
+    const ok = check(
+      withServices(SERVICES, SEED_POLICIES.replace('mode: SIMPLE', `mode: ${mode}`)),
+    );
+    assert.deepEqual(ok.errors, [], mode);
+  }
 });
 
 test('optional parts of a traffic rule may be left out', () => {

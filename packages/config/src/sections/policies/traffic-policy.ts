@@ -28,6 +28,24 @@ import { split } from './split.ts';
 export const TLS_MODES = ['DISABLE', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL'] as const;
 
 /**
+ * The seed's Istio modes, as they apply between sidecars, where every call is mutual TLS with
+ * both identities verified (decision 0017): SIMPLE (the client verifies the server), MUTUAL and
+ * ISTIO_MUTUAL (both verify each other) are all met by it, so they are accepted as promises the
+ * mesh keeps. DISABLE asks for plaintext, which the mesh never sends: an error at its line, not
+ * a setting quietly ignored.
+ */
+const tlsMode: Schema<(typeof TLS_MODES)[number]> = transform(
+  oneOf(TLS_MODES),
+  (mode, node, at) => {
+    if (mode !== 'DISABLE') return mode;
+    return at.error(
+      node,
+      'DISABLE would send plaintext between sidecars, and mesh traffic is always mutual TLS; use ISTIO_MUTUAL (or SIMPLE, MUTUAL: mesh mTLS meets each), or leave tls out',
+    );
+  },
+);
+
+/**
  * A per-try timeout as long as the whole request's leaves no time for a retry. Not an error
  * (the request still works), but nearly always a slip.
  */
@@ -51,7 +69,7 @@ function warnIfNoTimeToRetry(
 
 const rulePolicy: Schema<TrafficRulePolicy> = transform(
   object({
-    tls: optional(object({ mode: required(oneOf(TLS_MODES)) })),
+    tls: optional(object({ mode: required(tlsMode) })),
     timeout: optional(duration({ min: 1 })),
     retries: optional(retries),
     retryBudget: optional(retryBudget),

@@ -5,7 +5,9 @@
  * decision 0009). It records what it receives (the protocol, headers with HTTP/2's
  * pseudo-headers either way, body, the caller's certificate) and counts handshakes, and answers
  * by path: `/grpc/<status>` with gRPC trailers, `/stream` in two parts released by the test,
- * anything else with a JSON echo.
+ * anything else with a JSON echo. Over HTTP/1.1 also: `/status/<code>` answers that status,
+ * `/hold` answers only when released (counting how many wait at once), and `failNext` makes the
+ * next requests fail, for the resilience tests.
  */
 import http from 'node:http';
 import http2 from 'node:http2';
@@ -34,6 +36,17 @@ export class FakePeer {
   closedSessions = 0;
   /** HTTP/1.1 connections that have closed. */
   closedHttp1Connections = 0;
+  /** HTTP/1.1 `/hold` requests waiting now, and the most that ever waited at once. */
+  holding = 0;
+  maxHolding = 0;
+  /** How the next HTTP/1.1 requests fail, one entry each: a status, or `reset` (no answer). */
+  readonly #failures: (number | 'reset')[] = [];
+  /** Every `#failEvery`-th HTTP/1.1 request fails with `#failEveryStatus` (0: none do). */
+  #failEvery = 0;
+  #failEveryStatus = 503;
+  #http1Requests = 0;
+  #releaseHeld: () => void = () => {};
+  #held: Promise<void> = this.#holdAgain();
   readonly #server: tls.Server;
   readonly #sessions = new Set<http2.ServerHttp2Session>();
   readonly #http1Sockets = new Set<TLSSocket>();
@@ -98,6 +111,29 @@ export class FakePeer {
 
   release(): void {
     this.#release();
+  }
+
+  /** The next `count` HTTP/1.1 requests fail with `how` (a status, or reset with no answer). */
+  failNext(count: number, how: number | 'reset'): void {
+    for (let i = 0; i < count; i++) this.#failures.push(how);
+  }
+
+  /** From now on every `nth` HTTP/1.1 request answers `status` (1: all of them; 0: none). */
+  failEvery(nth: number, status = 503): void {
+    this.#failEvery = nth;
+    this.#failEveryStatus = status;
+  }
+
+  /** Answers every `/hold` request waiting; later ones wait for the next release. */
+  releaseHeld(): void {
+    this.#releaseHeld();
+    this.#held = this.#holdAgain();
+  }
+
+  #holdAgain(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#releaseHeld = resolve;
+    });
   }
 
   listen(): Promise<this> {
@@ -186,6 +222,25 @@ export class FakePeer {
         ...req.headers,
       };
       const received = this.#record('http/1.1', headers, chunks, req.socket as TLSSocket);
+      this.#http1Requests += 1;
+      const every = this.#failEvery > 0 && this.#http1Requests % this.#failEvery === 0;
+      const failure = this.#failures.shift() ?? (every ? this.#failEveryStatus : undefined);
+      if (failure === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      if (failure !== undefined || path.startsWith('/status/')) {
+        res.writeHead(failure ?? Number(path.slice(8)), { 'content-length': '0' }).end();
+        return;
+      }
+      if (path === '/hold') {
+        this.holding += 1;
+        this.maxHolding = Math.max(this.maxHolding, this.holding);
+        await this.#held;
+        this.holding -= 1;
+        if (!res.destroyed) res.writeHead(200, { 'content-length': '4' }).end('held');
+        return;
+      }
       if (path === '/stream') {
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.write('first;');

@@ -79,7 +79,14 @@ export interface Reply {
 /** An HTTP/1.1 request to the outbound listener (`path` may be absolute-form). */
 export function h1(
   port: number,
-  options: { path?: string; host?: string; method?: string; body?: string; agent?: http.Agent },
+  options: {
+    path?: string;
+    host?: string;
+    method?: string;
+    body?: string;
+    agent?: http.Agent;
+    headers?: Record<string, string>;
+  },
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const request = http.request(
@@ -89,7 +96,7 @@ export function h1(
         method: options.method ?? 'GET',
         path: options.path ?? '/',
         agent: options.agent ?? false,
-        headers: options.host ? { host: options.host } : {},
+        headers: { ...options.headers, ...(options.host ? { host: options.host } : {}) },
       },
       (response) => {
         let body = '';

@@ -1,0 +1,179 @@
+/**
+ * The route stage of the outbound stack (DESIGN.md §3): between the logical stage (which
+ * service) and the balancer (which replica), each request takes the first route of the
+ * caller's policy towards that service whose match holds, and goes through that route's
+ * layers, built once per route and rebuilt only when a pushed policy changes them:
+ *
+ *   deadline (the route's timeout, or the budget the request carried)
+ *     → retries (per route; the budget per service)
+ *       → circuit breaker (per service, shared by its routes; admits each try)
+ *         → the service's balancer
+ *
+ * A service without a policy gets the deadline layer alone, which reads two fields and passes
+ * the request on when it carries no budget.
+ */
+import type { OutboundPolicy, RetryBudget as RetryBudgetPolicy } from '@fusion/mesh-types';
+import type { NewBalancer } from '../balance/index.ts';
+import { CircuitBreaker } from '../breaker/index.ts';
+import type { HttpHandler } from '../http/message.ts';
+import { RetryBudget, retryLayer } from '../retry/index.ts';
+import { type Layer, stack } from '../stack/stack.ts';
+import { deadlineLayer } from '../timeout/index.ts';
+import { matchesRoute } from './match.ts';
+import type { ResilienceMetrics } from './metrics.ts';
+
+/** The outbound policy towards each service, as the destination service pushes it. */
+export interface OutboundPolicies {
+  /** The caller's policy towards `service`, if it has one. */
+  towards(service: string): OutboundPolicy | undefined;
+  /** Calls `listener` after each pushed change; returns what stops it. */
+  watch(listener: () => void): () => void;
+}
+
+/** Linkerd's ServiceProfile default, for a route that retries without a budget written. */
+export const DEFAULT_RETRY_BUDGET: RetryBudgetPolicy = {
+  retryRatio: 0.2,
+  minRetriesPerSecond: 10,
+  ttlMs: 10_000,
+};
+
+/** What /config shows: for each service called so far, its routes and their active layers. */
+export interface RouteTableView {
+  readonly service: string;
+  readonly routes: readonly { readonly name: string; readonly layers: readonly string[] }[];
+}
+
+export interface RouteStageOptions {
+  readonly policies?: OutboundPolicies;
+  readonly metrics: ResilienceMetrics;
+  readonly random?: () => number;
+}
+
+export interface RouteStage {
+  readonly layer: Layer<NewBalancer>;
+  describe(): RouteTableView[];
+}
+
+interface RouteTable {
+  readonly handle: HttpHandler;
+  readonly view: RouteTableView;
+  /** The policy it was built from, to tell a real change from a repeat. */
+  readonly source: string;
+}
+
+export function routeStage(options: RouteStageOptions): RouteStage {
+  const tables = new Map<string, RouteTable>();
+  const layer: Layer<NewBalancer> = (newBalancer) => (target) => {
+    const { service } = target;
+    const balancer = newBalancer(target);
+    const rebuild = () => {
+      const policy = options.policies?.towards(service);
+      const source = JSON.stringify(policy ?? null);
+      if (tables.get(service)?.source === source) return;
+      tables.set(service, buildTable(service, policy, source, balancer.handle, options));
+    };
+    rebuild();
+    const stop = options.policies?.watch(rebuild);
+    return {
+      handle: (request) => (tables.get(service) as RouteTable).handle(request),
+      update: (endpoints) => balancer.update(endpoints),
+      snapshot: () => balancer.snapshot(),
+      close: () => {
+        stop?.();
+        tables.delete(service);
+        balancer.close();
+      },
+    };
+  };
+  return { layer, describe: () => [...tables.values()].map((t) => t.view) };
+}
+
+function buildTable(
+  service: string,
+  policy: OutboundPolicy | undefined,
+  source: string,
+  backend: HttpHandler,
+  options: RouteStageOptions,
+): RouteTable {
+  if (!policy) {
+    const handle = deadlineLayer({ describe: `the calls to ${service}` })(backend);
+    const view = { service, routes: [{ name: 'default', layers: ['deadline: carried only'] }] };
+    return { handle, view, source };
+  }
+  const { metrics } = options;
+  const breakerPolicy = policy.circuitBreaker;
+  const breaker = breakerPolicy
+    ? new CircuitBreaker({
+        service,
+        policy: breakerPolicy,
+        onOpen: (limit) => metrics.breakerOpen.labels(service, limit).inc(),
+      })
+    : undefined;
+  const budget = new RetryBudget(policy.retryBudget ?? DEFAULT_RETRY_BUDGET);
+  const routes = policy.routes.map((route) => {
+    const describe = `route ${route.name} to ${service}`;
+    const layers: string[] = [];
+    let routeStack = stack(backend);
+    if (breaker?.limitsRequests) {
+      routeStack = routeStack.push(breaker.layer());
+      layers.push(`circuit breaker: ${limitsOf(breakerPolicy)}`);
+    }
+    const retries = route.retries;
+    if (retries && (retries.limit > 0 || retries.perTryTimeoutMs !== undefined)) {
+      const labels = [service, route.name] as const;
+      routeStack = routeStack.push(
+        retryLayer({
+          policy: retries,
+          budget,
+          ...(breaker ? { breaker } : {}),
+          describe,
+          ...(options.random ? { random: options.random } : {}),
+          events: {
+            retried: () => metrics.retryRequests.labels(...labels).inc(),
+            succeeded: () => metrics.retrySuccesses.labels(...labels).inc(),
+            limitExceeded: () => metrics.retryLimitExceeded.labels(...labels).inc(),
+            overflowed: () => metrics.retryOverflow.labels(...labels).inc(),
+          },
+        }),
+      );
+      const perTry =
+        retries.perTryTimeoutMs === undefined ? '' : `, ${retries.perTryTimeoutMs} ms per try`;
+      layers.push(
+        `retries: ${retries.limit}${perTry}${retries.nonIdempotent ? ', any method' : ''}`,
+      );
+    }
+    routeStack = routeStack.push(deadlineLayer({ timeoutMs: route.timeoutMs, describe }));
+    layers.push(
+      route.timeoutMs === undefined ? 'deadline: carried only' : `timeout: ${route.timeoutMs} ms`,
+    );
+    return {
+      match: route.match,
+      handle: routeStack.build(),
+      view: { name: route.name, layers: layers.reverse() },
+    };
+  });
+  const only = routes.length === 1 ? routes[0] : undefined;
+  const handle: HttpHandler = only
+    ? only.handle
+    : (request) => {
+        // The last route is `default`, which matches everything.
+        for (const route of routes)
+          if (matchesRoute(route.match, request)) return route.handle(request);
+        return backend(request);
+      };
+  return { handle, view: { service, routes: routes.map((r) => r.view) }, source };
+}
+
+function limitsOf(policy: OutboundPolicy['circuitBreaker']): string {
+  const parts: string[] = [];
+  for (const key of [
+    'maxConnections',
+    'maxRequests',
+    'maxPendingRequests',
+    'maxRetries',
+  ] as const) {
+    const value = policy?.[key];
+    if (value !== undefined) parts.push(`${key} ${value}`);
+  }
+  return parts.join(', ');
+}
