@@ -48,6 +48,11 @@ options:
   --rounds N   pair, transport, chain: repeat every measurement N times, interleaved (default 2);
                idle: platforms brought up one after another
   --no-wrk     pair: skip the wrk cross-check of maximum throughput
+  --policy     pair: also measure \`fusion+policy\`, a second fusion pair whose sidecars use the
+               destination service and enforce a retry + timeout + circuit-breaker policy
+               (checked in /config first), and what it costs: CPU per 1,000 requests,
+               fusion+policy / fusion, worst proxy, at each rate. Exits 1 without measuring
+               it if the fusion-proxy run does not enforce it (then try --programs worktree)
   --programs SRC  pair: what fusion-proxy and the control plane run from — HEAD (default:
                the committed sources, bundled as fusion up runs a sidecar), worktree (the
                working tree, bundled) or tsx (the working tree's sources through tsx)
@@ -65,6 +70,7 @@ const { values, positionals } = parseArgs({
     launches: { type: 'string' },
     ups: { type: 'string' },
     'no-wrk': { type: 'boolean', default: false },
+    policy: { type: 'boolean', default: false },
     programs: { type: 'string', default: 'HEAD' },
     smoke: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
@@ -144,6 +150,7 @@ switch (scenario) {
       wrk: !values.smoke && !values['no-wrk'],
       programSource,
       ...(values.profile ? { profileDir: profileDir() } : {}),
+      ...(values.policy ? { policy: true } : {}),
     });
     const figures = pairFigures(run);
     const tables = pairTables(run, figures);

@@ -1,16 +1,19 @@
 /**
  * The pair scenario's samples summed per path, rate and kind: merged latency histograms, CPU
- * per 1,000 requests and peak RSS of each proxy, wrk's ceilings averaged over rounds.
+ * per 1,000 requests and peak RSS of each proxy, wrk's ceilings averaged over rounds; with
+ * `--policy`, what the policy costs each proxy in CPU.
  */
 import { type LoadSummary, mergeLoads, summarizeLoad } from '../load/index.ts';
 import type { PairRun, PathName, ProxyRole, Sample } from './pair.ts';
+import { type PolicyCost, policyCost } from './pair-policy-cost.ts';
 
-export const PATHS: readonly PathName[] = ['direct', 'haproxy', 'fusion'];
+export const PATHS: readonly PathName[] = ['direct', 'haproxy', 'fusion', 'fusion+policy'];
 export const ROLES: readonly ProxyRole[] = ['client side', 'server side'];
 export const LABEL: Record<PathName, string> = {
   direct: 'direct',
   haproxy: 'HAProxy pair',
   fusion: 'fusion pair',
+  'fusion+policy': 'fusion pair + policy',
 };
 /** The rate the goals are stated at. */
 export const GOAL_RATE = 1000;
@@ -67,6 +70,8 @@ export interface PairFigures {
   readonly atRate: Record<string, Partial<Record<PathName, Aggregate>>>;
   readonly max: Partial<Record<PathName, Aggregate>>;
   readonly wrk: Partial<Record<PathName, Aggregate>>;
+  /** With `--policy`: fusion+policy / fusion, worst proxy, per rate and at `max`. */
+  readonly policyCost?: Record<string, PolicyCost | undefined>;
 }
 
 export function pairFigures(run: PairRun): PairFigures {
@@ -84,9 +89,21 @@ export function pairFigures(run: PairRun): PairFigures {
     }
     return out;
   };
+  const atRate = Object.fromEntries(run.options.rates.map((r) => [String(r), byPath('rate', r)]));
+  const max = byPath('max');
+  const cost = (at: Partial<Record<PathName, Aggregate>> | undefined) =>
+    policyCost(ROLES, at?.fusion, at?.['fusion+policy']);
   return {
-    atRate: Object.fromEntries(run.options.rates.map((r) => [String(r), byPath('rate', r)])),
-    max: byPath('max'),
+    atRate,
+    max,
     wrk: byPath('wrk'),
+    ...(run.options.policy
+      ? {
+          policyCost: {
+            ...Object.fromEntries(run.options.rates.map((r) => [String(r), cost(atRate[r])])),
+            max: cost(max),
+          },
+        }
+      : {}),
   };
 }

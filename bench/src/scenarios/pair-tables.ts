@@ -1,7 +1,8 @@
 /**
  * The pair scenario's figures as tables: latency at each fixed rate with the latency each proxy
  * pair adds over the direct path, the closed-loop ceiling, each proxy's CPU per 1,000 requests
- * and peak RSS, and the goals, with the ratios fusion/HAProxy and fusion/direct.
+ * and peak RSS (with `--policy`, what the policy costs), and the goals, with the ratios
+ * fusion/HAProxy and fusion/direct.
  */
 import { loadNote, type Table } from '../report.ts';
 import type { PairRun, PathName, ProxyRole } from './pair.ts';
@@ -15,6 +16,7 @@ import {
   pairFigures,
   ROLES,
 } from './pair-figures.ts';
+import { policyCostNotes, policyCostRows } from './pair-policy-cost.ts';
 
 const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(2));
 const signed = (v: number | undefined) =>
@@ -33,8 +35,10 @@ export function pairTables(run: PairRun, figures: PairFigures = pairFigures(run)
   tables.push(resourceTable(run, figures), goalsTable(run, figures));
   for (const profile of run.profiles) {
     const { summary } = profile;
+    // The plain pair's titles as they always were; the policy pair's say which it is.
+    const which = profile.path === 'fusion' ? '' : ` (${profile.path})`;
     tables.push({
-      title: `fusion-proxy ${profile.role}: top functions by self time under load`,
+      title: `fusion-proxy ${profile.role}${which}: top functions by self time under load`,
       columns: ['#', 'function', 'where', 'self ms', '% of busy'],
       rows: summary.top.map((f, i) => [
         i + 1,
@@ -48,7 +52,7 @@ export function pairTables(run: PairRun, figures: PairFigures = pairFigures(run)
       ],
     });
     tables.push({
-      title: `fusion-proxy ${profile.role}: self time by area`,
+      title: `fusion-proxy ${profile.role}${which}: self time by area`,
       columns: ['area', 'self ms', '% of busy'],
       rows: summary.areas.map((a) => [a.area, a.selfMs.toFixed(0), a.percentOfBusy.toFixed(1)]),
       notes: [
@@ -220,7 +224,12 @@ function goalRate(run: PairRun): number {
 function resourceTable(run: PairRun, figures: PairFigures): Table {
   const at = goalRate(run);
   const rows: (string | number)[][] = [];
-  for (const path of ['haproxy', 'fusion'] as const) {
+  const pairs: PathName[] = [
+    'haproxy',
+    'fusion',
+    ...(run.options.policy ? ['fusion+policy' as const] : []),
+  ];
+  for (const path of pairs) {
     for (const role of ROLES) {
       const peakRun = Math.max(
         ...run.samples.filter((s) => s.path === path).map((s) => s.proxyPeakRssBytes[role] ?? 0),
@@ -256,8 +265,9 @@ function resourceTable(run: PairRun, figures: PairFigures): Table {
       `peak RSS MB @${at} rps`,
       'peak RSS MB (whole run)',
     ],
-    rows: [...rows, upstreamRow],
+    rows: [...rows, ...policyCostRows(run, figures.policyCost), upstreamRow],
     notes: [
+      ...policyCostNotes(run),
       'CPU: utime + stime from /proc/<pid>/stat before and after each measurement (10 ms ticks), over the 2xx responses of that measurement. The upstream row (direct path) is the app’s own cost, for scale.',
       run.peakRssPerMeasurement
         ? `Peak RSS: VmHWM from /proc/<pid>/status, reset (clear_refs 5) before each measurement; the @${at} rps column is the peak during the ${at} rps measurements. MB = 10⁶ bytes.`

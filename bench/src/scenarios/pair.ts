@@ -8,6 +8,10 @@
  *   haproxy  client ─▶ haproxy ══ mTLS, HTTP/1.1 ══▶ haproxy ─────▶ upstream
  *   fusion   client ─▶ fusion-proxy A ══ mTLS, HTTP/2 ══▶ fusion-proxy B ─▶ upstream
  *
+ * With `policy`, a fourth: `fusion+policy`, a second fusion pair that gets its endpoints and
+ * the client service's retry + timeout + circuit-breaker policy from the destination service
+ * (fixtures/pair-policy.ts), checked in force on proxy A before it is measured.
+ *
  * Fixed rates run open loop (latency from each request's due time); then each path's maximum
  * throughput, closed loop, with our generator and (if installed) wrk. Each proxy's CPU comes from
  * /proc/<pid>/stat before and after every measurement, its peak RSS from VmHWM (reset before
@@ -20,6 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startControlPlane } from '../fixtures/control-plane.ts';
 import { CLIENT_SERVICE, startFusionPair, UPSTREAM_SERVICE } from '../fixtures/fusion-pair.ts';
 import { startHaproxyPair } from '../fixtures/haproxy.ts';
+import { PAIR_POLICY_CONFIG, policyNotInForce } from '../fixtures/pair-policy.ts';
 import type { Child } from '../fixtures/processes.ts';
 import { bundledProgram, type Program, type ProgramSource } from '../fixtures/program.ts';
 import { startUpstream } from '../fixtures/upstream.ts';
@@ -36,7 +41,7 @@ import {
 import { cpuSeconds, memory, resetPeakRss } from '../proc.ts';
 import { type ProfileSummary, topSelfTime } from '../profile.ts';
 
-export type PathName = 'direct' | 'haproxy' | 'fusion';
+export type PathName = 'direct' | 'haproxy' | 'fusion' | 'fusion+policy';
 export type ProxyRole = 'client side' | 'server side';
 
 export interface PairOptions {
@@ -56,6 +61,8 @@ export interface PairOptions {
   readonly programSource: ProgramSource;
   /** Write CPU profiles of the fusion proxies here, and rank their functions. */
   readonly profileDir?: string;
+  /** Also measure `fusion+policy`: a fusion pair with a resilience policy in force. */
+  readonly policy?: boolean;
 }
 
 /** One measurement of one path. */
@@ -87,7 +94,12 @@ export interface PairRun {
   readonly idleRssBytes: Readonly<Partial<Record<PathName, Partial<Record<ProxyRole, number>>>>>;
   /** Whether VmHWM could be reset per measurement (else it is the peak since start). */
   readonly peakRssPerMeasurement: boolean;
-  readonly profiles: readonly { file: string; role: ProxyRole; summary: ProfileSummary }[];
+  readonly profiles: readonly {
+    file: string;
+    path: PathName;
+    role: ProxyRole;
+    summary: ProfileSummary;
+  }[];
 }
 
 interface PathUnderTest {
@@ -96,6 +108,8 @@ interface PathUnderTest {
   readonly host?: string;
   readonly proxies: readonly { role: ProxyRole; child: Child }[];
   readonly client: Http1Client;
+  /** Why the path is not what it claims to be, checked after the probe; undefined when it is. */
+  readonly check?: () => Promise<string | undefined>;
 }
 
 export async function runPair(options: PairOptions): Promise<PairRun> {
@@ -115,7 +129,11 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
     programs.push(controlPlaneProgram);
     const program = await bundledProgram('@fusion/proxy/main', options.programSource);
     programs.push(program);
-    const controlPlane = await startControlPlane({ program: controlPlaneProgram });
+    // With --policy it also pushes the policy to the second fusion pair; the first ignores it.
+    const controlPlane = await startControlPlane({
+      program: controlPlaneProgram,
+      ...(options.policy ? { destination: true, config: PAIR_POLICY_CONFIG } : {}),
+    });
     stops.push(() => controlPlane.stop());
     const broken: Partial<Record<PathName, string>> = {};
     // A pair that cannot start is a broken path, reported with the rest of the figures.
@@ -131,19 +149,27 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
     const runProfileDir = options.profileDir
       ? join(options.profileDir, `pair-${new Date().toISOString().replace(/[:.]/g, '-')}`)
       : undefined;
-    const fusion = await startFusionPair({
-      controlPlane,
-      dir,
-      upstreamPort: upstream.port,
-      program,
-      ...(runProfileDir ? { profileDir: runProfileDir } : {}),
-    }).catch((error: Error) => {
-      broken.fusion = `did not start: ${error.message}`;
-      console.error(`bench pair: the fusion pair ${broken.fusion}`);
-      return undefined;
-    });
+    const fusionPair = (name: 'fusion' | 'fusion+policy') => {
+      const policy = name === 'fusion+policy';
+      const profileDir = runProfileDir && (policy ? join(runProfileDir, 'policy') : runProfileDir);
+      return startFusionPair({
+        controlPlane,
+        dir,
+        upstreamPort: upstream.port,
+        program,
+        ...(policy ? { destination: true, label: 'with policy' } : {}),
+        ...(profileDir ? { profileDir } : {}),
+      }).catch((error: Error) => {
+        broken[name] = `did not start: ${error.message}`;
+        console.error(`bench pair: the ${name} pair ${broken[name]}`);
+        return undefined;
+      });
+    };
+    const fusion = await fusionPair('fusion');
     // Stopped first (stops run in reverse), so that their profiles are written before the rest.
     if (fusion) stops.push(() => fusion.stop());
+    const withPolicy = options.policy ? await fusionPair('fusion+policy') : undefined;
+    if (withPolicy) stops.push(() => withPolicy.stop());
 
     const client = (port: number, host?: string) =>
       http1Client({
@@ -168,6 +194,14 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
       { name: 'direct', port: upstream.port, proxies: [], client: client(upstream.port) },
       ...(haproxy ? [pairPath('haproxy', haproxy)] : []),
       ...(fusion ? [pairPath('fusion', fusion)] : []),
+      ...(withPolicy
+        ? [
+            {
+              ...pairPath('fusion+policy', withPolicy),
+              check: () => policyProblem(withPolicy.clientAdminPort),
+            },
+          ]
+        : []),
     ];
     stops.push(async () => {
       await Promise.all(candidates.map((p) => p.client.close()));
@@ -175,7 +209,8 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
 
     const paths: PathUnderTest[] = [];
     for (const path of candidates) {
-      const problem = await probe(path.client);
+      // The probe is also the path's first request: a fusion proxy builds its routes then.
+      const problem = (await probe(path.client)) ?? (await path.check?.());
       if (problem) {
         broken[path.name] = problem;
         console.error(`bench pair: the ${path.name} path cannot carry traffic: ${problem}`);
@@ -195,6 +230,7 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
       .flatMap((p) => p.proxies)
       .every((p) => resetPeakRss(p.child.pid));
     const samples: Sample[] = [];
+    const nameWidth = Math.max(7, ...paths.map((p) => p.name.length));
     const measure = async (
       path: PathUnderTest,
       round: number,
@@ -228,7 +264,7 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
       const errors = outcome.load ? outcome.load.errors + outcome.load.non2xx : 0;
       const what = kind === 'rate' ? `${rate} rps` : kind === 'max' ? 'max (node)' : 'max (wrk)';
       console.error(
-        `  round ${round + 1} · ${what.padEnd(10)} · ${path.name.padEnd(7)} · ${outcome.requests} ok${errors ? `, ${errors} failed` : ''}`,
+        `  round ${round + 1} · ${what.padEnd(10)} · ${path.name.padEnd(nameWidth)} · ${outcome.requests} ok${errors ? `, ${errors} failed` : ''}`,
       );
       // Let queues and timers settle before the next path is measured.
       await sleep(300);
@@ -291,12 +327,11 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
     for (const stop of stops.reverse().splice(0)) await stop();
     const profiles = runProfileDir
       ? [
-          { role: 'client side' as const, service: CLIENT_SERVICE },
-          { role: 'server side' as const, service: UPSTREAM_SERVICE },
-        ].flatMap(({ role, service }) => {
-          const file = mainThreadProfile(join(runProfileDir, service));
-          return file ? [{ file, role, summary: topSelfTime(file) }] : [];
-        })
+          { path: 'fusion' as const, dir: runProfileDir },
+          ...(withPolicy
+            ? [{ path: 'fusion+policy' as const, dir: join(runProfileDir, 'policy') }]
+            : []),
+        ].flatMap(({ path, dir }) => profilesOf(path, dir))
       : [];
     return {
       options,
@@ -331,9 +366,26 @@ async function probe(client: Http1Client): Promise<string | undefined> {
   return last;
 }
 
+/** Why the client-side proxy (admin on `adminPort`) does not enforce the policy, if it does not. */
+async function policyProblem(adminPort: number): Promise<string | undefined> {
+  const problem = await policyNotInForce(adminPort);
+  return problem && `the policy is not in force on the client-side proxy: ${problem}`;
+}
+
 function rotate<T>(items: readonly T[], by: number): T[] {
   const k = items.length ? by % items.length : 0;
   return [...items.slice(k), ...items.slice(0, k)];
+}
+
+/** Each proxy's main-thread profile and its top functions, from a pair's profile directory. */
+function profilesOf(path: PathName, dir: string): PairRun['profiles'] {
+  return [
+    { role: 'client side' as const, service: CLIENT_SERVICE },
+    { role: 'server side' as const, service: UPSTREAM_SERVICE },
+  ].flatMap(({ role, service }) => {
+    const file = mainThreadProfile(join(dir, service));
+    return file ? [{ file, path, role, summary: topSelfTime(file) }] : [];
+  });
 }
 
 /** The main thread's profile: the biggest of the process's files (the loader worker's is small). */

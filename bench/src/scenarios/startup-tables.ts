@@ -118,7 +118,7 @@ export function startupTables(run: StartupRun): Table[] {
       rows: upRows,
       notes: [
         'A copy of fusion.yaml (all nine services, their sidecars, the control plane, embedded PostgreSQL) with its ports moved and a fresh state directory: each run creates the PKI and the database as on a fresh clone. `fusion up` returned = spawn to exit of `fusion up --detach`, which bundles the control plane and the proxy with esbuild first; the supervisor times start at its first log line.',
-        'Tiers start one after another; within the services tier each app starts once its own sidecar and its dependencies are ready, and all nine sidecars start at once. Start → ready is from the component\'s start (state file) to the supervisor\'s "is ready" line; the supervisor probes at 50, 100, 200, 400, then every 500 ms, so its "ready" can trail the real one by up to that interval.',
+        'Each component starts once what it depends on is ready (decision 0016): PostgreSQL and the control plane at once, the nine sidecars together once the control plane is ready, each app once its own sidecar, its dependencies and (if it owns data) PostgreSQL are; the first run after `npm ci` also makes the PostgreSQL template cluster (one initdb). Start → ready is from the component\'s start (state file) to the supervisor\'s "is ready" line; the supervisor probes at 50, 100, 200, 400, then every 500 ms, so its "ready" can trail the real one by up to that interval.',
       ],
     });
     const names = run.ups[0]!.components.map((c) => c.name);

@@ -1,0 +1,58 @@
+/**
+ * `bench pair --policy`: what the resilience policy costs a request — CPU seconds per 1,000
+ * requests of the fusion pair with the policy in force over the plain fusion pair's, measured
+ * in the same run, for the proxy whose ratio is larger (the policy sits on the client side,
+ * but both proxies are read, so that a cost moved to the other one is not missed).
+ */
+import type { PairRun, ProxyRole } from './pair.ts';
+import type { Aggregate } from './pair-figures.ts';
+
+export interface PolicyCost {
+  readonly ratio: number;
+  readonly role: ProxyRole;
+}
+
+/** The issue's acceptance, reported against like the other goals, never asserted. */
+export const POLICY_COST_GOAL = 1.1;
+
+export function policyCost(
+  roles: readonly ProxyRole[],
+  plain?: Aggregate,
+  withPolicy?: Aggregate,
+): PolicyCost | undefined {
+  let worst: PolicyCost | undefined;
+  for (const role of roles) {
+    const ratio =
+      (withPolicy?.cpuPer1k[role] ?? Number.NaN) / (plain?.cpuPer1k[role] ?? Number.NaN);
+    if (Number.isFinite(ratio) && (!worst || ratio > worst.ratio)) worst = { ratio, role };
+  }
+  return worst;
+}
+
+const cell = (c: PolicyCost | undefined) => (c ? `${c.ratio.toFixed(2)}× (${c.role})` : '–');
+
+/** The resource table's row: one cell per rate, then @max; the RSS columns empty. */
+export function policyCostRows(
+  run: PairRun,
+  cost: Record<string, PolicyCost | undefined> | undefined,
+): (string | number)[][] {
+  if (!cost) return [];
+  return [
+    [
+      'policy cost',
+      'worst proxy, fusion+policy / fusion',
+      ...run.options.rates.map((r) => cell(cost[String(r)])),
+      cell(cost.max),
+      '–',
+      '–',
+      '–',
+    ],
+  ];
+}
+
+export function policyCostNotes(run: PairRun): string[] {
+  if (!run.options.policy) return [];
+  return [
+    `**policy cost**: CPU s per 1,000 requests of the fusion pair with a policy in force (fusion.yaml \`trafficPolicies\` from the client’s service to the upstream: \`timeout: 10s\`, \`retries: { attempts: 2, perTryTimeout: 5s }\`; \`circuitBreakers\` \`maxRequests: 10000\` — checked in the client-side proxy’s /config; the layers run on every request and never fire) over the plain fusion pair’s, for the proxy whose ratio is larger. Goal (reported against): ≤ ${POLICY_COST_GOAL.toFixed(2)}×. The policy pair’s proxies get endpoints and policy from the destination service, as under \`fusion up\`, so their figures include those streams; the plain pair reads a static endpoints file.`,
+  ];
+}
