@@ -94,7 +94,7 @@ export function chainTables(run: ChainRun, figures: ChainFigures): Table[] {
     }),
     notes: [
       `${run.options.rounds} round(s) × ${run.options.seconds} s per rate and path, interleaved; ${run.options.connections} keep-alive connections (undici Pool); latency from each request's due time.`,
-      "mesh: `fusion up --detach` on a copy of fusion.yaml (all nine services, the working tree as `fusion up` runs it: sidecars and control plane bundled by esbuild, apps through tsx); the client calls the gateway sidecar's inbound port in plain HTTP, as an outside caller does. direct: the same three apps alone, calling each other through FUSION_MESH_ENDPOINTS.",
+      "mesh: `fusion up --detach` on a copy of fusion.yaml (all nine services, the working tree as `fusion up` runs it: sidecars, control plane and apps bundled by esbuild; the seed's ai-kernel → identity retry and circuit-breaker policy in force); the client calls the gateway sidecar's inbound port in plain HTTP, as an outside caller does. direct: the same three apps alone, calling each other through FUSION_MESH_ENDPOINTS.",
       '"added" is mesh minus direct at the same rate: the gateway sidecar\'s inbound hop plus two proxy pairs (gateway → ai-kernel, ai-kernel → identity), each with mTLS between the proxies.',
       ...figures.rates
         .filter((r) => r.failed > 0)

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CircuitBreakerPolicy } from '@fusion/mesh-types';
 import { ProxyError } from '../errors/proxy-error.ts';
+import { Cancel } from '../http/cancel.ts';
 import { emptyResponse, type ProxyRequest, type ProxyResponse } from '../http/message.ts';
 import { fakeRequest } from '../inbound/testing/stubs.ts';
 import { type BreakerLimit, CircuitBreaker } from './breaker.ts';
@@ -116,16 +117,16 @@ describe('CircuitBreaker', () => {
     await finish(b.held[0] as Held, sent);
   });
 
-  it('takes a queued request out of the queue when its signal aborts', async () => {
+  it('takes a queued request out of the queue when it is cancelled', async () => {
     const b = breakerOver({ maxConnections: 1 });
     const sent = b.handle(fakeRequest());
-    const caller = new AbortController();
-    const abandoned = b.handle({ ...fakeRequest(), signal: caller.signal });
+    const caller = new Cancel();
+    const abandoned = b.handle({ ...fakeRequest(), cancel: caller });
     const next = fakeRequest({ 'x-name': 'next' });
     const waiting = b.handle(next);
     assert.equal(b.breaker.figures.waiting, 2);
     const gone = new ProxyError('REQUEST_TIMEOUT', 'the deadline ran out');
-    caller.abort(gone);
+    caller.cancel(gone);
     await assert.rejects(abandoned, gone);
     assert.equal(b.breaker.figures.waiting, 1);
     await finish(b.held[0] as Held, sent);

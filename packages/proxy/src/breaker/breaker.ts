@@ -101,20 +101,19 @@ export class CircuitBreaker {
     // Counted in flight while it waits: maxRequests bounds the waiting too.
     this.#inFlight += 1;
     return new Promise<void>((go, giveUp) => {
-      const signal = request.signal;
-      const onAbort = () => {
-        const at = this.#waiting.indexOf(waiter);
-        if (at !== -1) this.#waiting.splice(at, 1);
-        giveUp(signal?.reason);
-      };
+      let unwatch: (() => void) | undefined;
       const waiter: Waiter = {
         go: () => {
-          signal?.removeEventListener('abort', onAbort);
+          unwatch?.();
           go();
         },
       };
       this.#waiting.push(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      unwatch = request.cancel?.onCancel((reason) => {
+        const at = this.#waiting.indexOf(waiter);
+        if (at !== -1) this.#waiting.splice(at, 1);
+        giveUp(reason);
+      });
     }).then(
       () => {
         this.#inFlight -= 1;

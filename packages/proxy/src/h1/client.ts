@@ -42,7 +42,7 @@ interface Exchange {
   retried: boolean;
   /** The connection carrying it, once there is one. */
   connection: Connection | undefined;
-  /** Removes the request signal's listener; called once the exchange is over. */
+  /** Stops listening to the request's cancellation; called once the exchange is over. */
   unwatch: (() => void) | undefined;
 }
 
@@ -261,15 +261,13 @@ export class H1Pool {
         connection: undefined,
         unwatch: undefined,
       };
-      const signal = request.signal;
-      if (signal) {
-        if (signal.aborted) {
-          reject(asProxyError(signal.reason));
+      const cancel = request.cancel;
+      if (cancel) {
+        if (cancel.reason) {
+          reject(cancel.reason);
           return;
         }
-        const onAbort = () => this.cancel(exchange, asProxyError(signal.reason));
-        signal.addEventListener('abort', onAbort, { once: true });
-        exchange.unwatch = () => signal.removeEventListener('abort', onAbort);
+        exchange.unwatch = cancel.onCancel((reason) => this.cancel(exchange, reason));
       }
       this.dispatch(exchange, false);
     });
@@ -318,7 +316,7 @@ export class H1Pool {
         socket.setNoDelay(true);
         const limits = this.options.limits ?? DEFAULT_H1_LIMITS;
         const connection = new Connection(socket, this, limits, this.generation);
-        if (exchange.request.signal?.aborted) this.release(connection);
+        if (exchange.request.cancel?.cancelled) this.release(connection);
         else connection.send(exchange);
       },
       (error: unknown) => {

@@ -6,6 +6,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Body } from './body.ts';
+import type { Cancel } from './cancel.ts';
 import { HeaderList, type HeaderRecord } from './headers.ts';
 
 export type HttpVersion = 'HTTP/1.1' | 'HTTP/2';
@@ -38,11 +39,11 @@ export interface ProxyRequest {
    */
   readonly upgrade?: string;
   /**
-   * Set by a layer that may give up on the request (a timeout): when it aborts, whoever is
-   * sending the request stops, rejects with the abort's reason (a ProxyError) and frees or
-   * resets its connection. Absent on most requests, which then cost nothing for it.
+   * Set by a layer that may give up on the request (a timeout): when it is cancelled, whoever
+   * is sending the request stops, rejects with the reason (a ProxyError) and frees or resets its
+   * connection. Absent on most requests, which then cost nothing for it.
    */
-  readonly signal?: AbortSignal;
+  readonly cancel?: Cancel;
   /**
    * Set by the retry layer, shared by a request's tries: the endpoints earlier tries went to. The
    * balancer adds the one it picks and, while it has others, avoids these (Envoy's

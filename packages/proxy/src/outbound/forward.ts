@@ -53,17 +53,13 @@ function send(session: ClientHttp2Session, request: ProxyRequest): Promise<Proxy
       settleTrailers.reject(error);
     };
     // A layer that gave up (a timeout) cancels the stream: the peer stops working on it.
-    const signal = request.signal;
-    if (signal) {
-      const onAbort = () => {
-        failed(asProxyError(signal.reason));
+    const cancel = request.cancel;
+    if (cancel) {
+      const unwatch = cancel.onCancel((reason) => {
+        failed(reason);
         stream.close(http2.constants.NGHTTP2_CANCEL);
-      };
-      if (signal.aborted) onAbort();
-      else {
-        signal.addEventListener('abort', onAbort, { once: true });
-        stream.once('close', () => signal.removeEventListener('abort', onAbort));
-      }
+      });
+      stream.once('close', unwatch);
     }
 
     stream.once('response', (headers, flags) => {

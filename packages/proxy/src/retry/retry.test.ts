@@ -26,7 +26,7 @@ const reads =
 /** Never answers: fails only when the layer above gives up on it, as a real sender. */
 const hangs: Answer = (request) =>
   new Promise((_, reject) => {
-    request.signal?.addEventListener('abort', () => reject(request.signal?.reason));
+    request.cancel?.onCancel(reject);
   });
 
 /**
@@ -134,8 +134,8 @@ describe('retryLayer', () => {
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('fusion-tries'), '2');
     const first = r.tries[0] as ProxyRequest;
-    assert.equal(first.signal?.aborted, true);
-    assert.equal((first.signal?.reason as ProxyError | undefined)?.code, 'RESPONSE_TIMEOUT');
+    assert.equal(first.cancel?.cancelled, true);
+    assert.equal(first.cancel?.reason?.code, 'RESPONSE_TIMEOUT');
     assert.equal(first.headers.get('fusion-timeout-ms'), '30', 'the try is told its budget');
     assert.equal(r.counts.succeeded, 1);
   });

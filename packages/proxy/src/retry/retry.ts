@@ -90,10 +90,17 @@ class Retry {
     this.#deadline = budget === undefined ? undefined : performance.now() + budget;
   }
 
-  async run(): Promise<ProxyResponse> {
+  /** The first try without async machinery: most requests need no other. */
+  run(): Promise<ProxyResponse> {
+    this.#options.budget.deposit();
+    return this.#try(this.#body?.next()).then((outcome) =>
+      this.#shouldRetry(outcome) ? this.#retry(outcome) : settled(outcome),
+    );
+  }
+
+  async #retry(first: Outcome): Promise<ProxyResponse> {
     const { budget, breaker, events } = this.#options;
-    budget.deposit();
-    let outcome = await this.#try(this.#body?.next());
+    let outcome = first;
     while (this.#shouldRetry(outcome)) {
       if (this.#tries > this.#options.policy.limit) {
         events?.limitExceeded?.();
@@ -127,11 +134,10 @@ class Retry {
       }
       headers.set(TRIES_HEADER, String(this.#tries));
     }
-    if ('error' in outcome) throw outcome.error;
-    return outcome.response;
+    return settled(outcome);
   }
 
-  async #try(body: Body | undefined): Promise<Outcome> {
+  #try(body: Body | undefined): Promise<Outcome> {
     this.#tries += 1;
     const request = this.#request;
     // Each try its own fields: a lower layer may edit them (the budget written below).
@@ -139,25 +145,25 @@ class Retry {
     const attempt: ProxyRequest = { ...request, headers, body: body ?? null, tried: this.#tried };
     const perTry = this.#options.policy.perTryTimeoutMs;
     const left = this.#deadline === undefined ? undefined : this.#deadline - performance.now();
-    try {
-      if (perTry === undefined || (left !== undefined && left <= perTry)) {
-        if (left !== undefined) writeBudget(headers, left);
-        return { response: await this.#inner(attempt) };
-      }
+    let sent: Promise<ProxyResponse>;
+    if (perTry === undefined || (left !== undefined && left <= perTry)) {
+      // The deadline layer wrote the budget for the first try; a later one has less left.
+      if (left !== undefined && this.#tries > 1) writeBudget(headers, left);
+      sent = this.#inner(attempt);
+    } else {
       writeBudget(headers, perTry);
-      const response = await withTimeout(this.#inner, attempt, perTry, () => {
-        const what = `try ${this.#tries} of ${this.#options.describe}`;
+      const tries = this.#tries;
+      sent = withTimeout(this.#inner, attempt, perTry, () => {
+        const what = `try ${tries} of ${this.#options.describe}`;
         return new ProxyError('RESPONSE_TIMEOUT', `no response within ${perTry} ms (${what})`);
       });
-      return { response };
-    } catch (error) {
-      return { error: asProxyError(error) };
     }
+    return sent.then(asResponse, asError);
   }
 
   #shouldRetry(outcome: Outcome): boolean {
     const request = this.#request;
-    if (request.signal?.aborted || request.upgrade !== undefined) return false;
+    if (request.cancel?.cancelled || request.upgrade !== undefined) return false;
     const mayRepeat = IDEMPOTENT.has(request.method) || this.#options.policy.nonIdempotent;
     if ('error' in outcome) {
       const code = outcome.error.code;
@@ -174,19 +180,25 @@ class Retry {
     const { minMs, maxMs, jitterRatio } = RETRY_BACKOFF;
     const base = Math.min(maxMs, minMs * 2 ** (this.#tries - 1));
     const waitMs = base * (1 + jitterRatio * (this.#options.random ?? Math.random)());
-    const signal = this.#request.signal;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
+        unwatch?.();
         resolve();
       }, waitMs);
-      const onAbort = () => {
+      const unwatch = this.#request.cancel?.onCancel((reason) => {
         clearTimeout(timer);
-        reject(asProxyError(signal?.reason));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
+        reject(reason);
+      });
     });
   }
+}
+
+const asResponse = (response: ProxyResponse): Outcome => ({ response });
+const asError = (error: unknown): Outcome => ({ error: asProxyError(error) });
+
+function settled(outcome: Outcome): ProxyResponse {
+  if ('error' in outcome) throw outcome.error;
+  return outcome.response;
 }
 
 /** A failed try's response is dropped: an unread body is cancelled, so its connection is freed. */

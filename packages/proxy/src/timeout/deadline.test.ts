@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { ProxyError } from '../errors/proxy-error.ts';
 import { Body } from '../http/body.ts';
+import { Cancel } from '../http/cancel.ts';
 import { emptyResponse, type ProxyRequest, type ProxyResponse } from '../http/message.ts';
 import { fakeRequest } from '../inbound/testing/stubs.ts';
 import { deadlineLayer, withTimeout } from './deadline.ts';
 
 /**
  * An inner handler that answers only when the test calls `answer`, and rejects with its
- * signal's reason when the layer above gives up, as a real sender does.
+ * cancellation's reason when the layer above gives up, as a real sender does.
  */
 function heldHandler() {
   const held = {
@@ -18,7 +19,7 @@ function heldHandler() {
       new Promise<ProxyResponse>((resolve, reject) => {
         held.received.push(request);
         held.answer = resolve;
-        request.signal?.addEventListener('abort', () => reject(request.signal?.reason));
+        request.cancel?.onCancel(reject);
       }),
   };
   return held;
@@ -71,8 +72,8 @@ describe('deadlineLayer', () => {
     assert.equal(error.code, 'REQUEST_TIMEOUT');
     assert.equal(error.status, 504);
     assert.match(error.message, /1000 ms timeout of route r/);
-    assert.equal(sent.signal?.aborted, true);
-    assert.equal(sent.signal?.reason, error);
+    assert.equal(sent.cancel?.cancelled, true);
+    assert.equal(sent.cancel?.reason, error);
   });
 
   it('enforces the budget the request carried when it is the smaller', async (t) => {
@@ -115,7 +116,7 @@ describe('deadlineLayer', () => {
     held.answer({ ...emptyResponse(200), body });
     const response = await answer;
     timers.tick(10_000);
-    assert.equal(held.received[0]?.signal?.aborted, false);
+    assert.equal(held.received[0]?.cancel?.cancelled, false);
     body.push(Buffer.from('late but wanted'));
     body.end();
     assert.equal((await (response.body as Body).toBuffer()).toString(), 'late but wanted');
@@ -123,21 +124,23 @@ describe('deadlineLayer', () => {
 });
 
 describe('withTimeout', () => {
-  it('passes on the abort of the signal the request already had', async () => {
+  it('passes on the cancellation the request already had', async () => {
     const held = heldHandler();
-    const caller = new AbortController();
-    const request = { ...fakeRequest(), signal: caller.signal };
+    const caller = new Cancel();
+    const request = { ...fakeRequest(), cancel: caller };
     const answer = withTimeout(held.handler, request, 60_000, () => new ProxyError('RESET', 'x'));
     const gone = new ProxyError('RESET', 'the client went away');
-    caller.abort(gone);
-    assert.equal(held.received[0]?.signal?.reason, gone);
+    caller.cancel(gone);
+    assert.equal(held.received[0]?.cancel?.reason, gone);
     await assert.rejects(answer, gone);
   });
 
-  it('does not send a request whose signal has already aborted', async () => {
+  it('does not send a request that was already cancelled', async () => {
     const held = heldHandler();
     const gone = new ProxyError('RESET', 'the client went away');
-    const request = { ...fakeRequest(), signal: AbortSignal.abort(gone) };
+    const cancelled = new Cancel();
+    cancelled.cancel(gone);
+    const request = { ...fakeRequest(), cancel: cancelled };
     await assert.rejects(
       withTimeout(held.handler, request, 1_000, () => gone),
       gone,

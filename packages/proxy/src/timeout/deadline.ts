@@ -1,7 +1,7 @@
 /**
  * The deadline layer: a request gets until the smaller of the route's timeout and the budget it
  * carried in (budget.ts), for its response head. When that runs out the caller gets 504
- * REQUEST_TIMEOUT at once and the request is cancelled below (its signal aborts: the HTTP/1.1
+ * REQUEST_TIMEOUT at once and the request is cancelled below (its Cancel fires: the HTTP/1.1
  * connection is reset, the HTTP/2 stream cancelled), so no hop keeps working for nobody. What is
  * left travels on in the request's fields, for the next hop.
  *
@@ -10,6 +10,7 @@
  * carries no budget, on a route without a timeout, passes through after two field lookups.
  */
 import { ProxyError } from '../errors/proxy-error.ts';
+import { Cancel } from '../http/cancel.ts';
 import type { HttpHandler, ProxyRequest, ProxyResponse } from '../http/message.ts';
 import type { Layer } from '../stack/stack.ts';
 import { budgetOf, writeBudget } from './budget.ts';
@@ -45,7 +46,7 @@ export function deadlineLayer(options: DeadlineOptions): Layer<HttpHandler> {
 
 /**
  * `inner(request)`, given up after `ms`: the result rejects with `timedOut()` and the request's
- * signal (linked to any it had) aborts with it, so the sender below stops. Shared with the retry
+ * Cancel (linked to any it had) fires with it, so the sender below stops. Shared with the retry
  * layer's per-try timeout.
  */
 export function withTimeout(
@@ -54,27 +55,25 @@ export function withTimeout(
   ms: number,
   timedOut: () => ProxyError,
 ): Promise<ProxyResponse> {
-  const controller = new AbortController();
-  const outer = request.signal;
-  const onOuterAbort = () => controller.abort(outer?.reason);
-  if (outer) {
-    if (outer.aborted) return Promise.reject(outer.reason);
-    outer.addEventListener('abort', onOuterAbort, { once: true });
-  }
+  const outer = request.cancel;
+  if (outer?.reason) return Promise.reject(outer.reason);
+  const cancel = new Cancel();
+  // The outer one (the whole request's deadline, around a try's) cancels this one too.
+  const unlink = outer?.onCancel((reason) => cancel.cancel(reason));
   return new Promise((resolve, reject) => {
     let timedOutAlready = false;
     const settle = () => {
       clearTimeout(timer);
-      outer?.removeEventListener('abort', onOuterAbort);
+      unlink?.();
     };
     const timer = setTimeout(() => {
       timedOutAlready = true;
       settle();
       const error = timedOut();
       reject(error);
-      controller.abort(error);
+      cancel.cancel(error);
     }, ms);
-    inner({ ...request, signal: controller.signal }).then(
+    inner({ ...request, cancel }).then(
       (response) => {
         settle();
         // Too late: nobody will read it, and an unread body would hold its connection.
