@@ -76,12 +76,15 @@ interface Member {
 const costOf = (member: Member) => member.load.cost(member.pending);
 
 /**
- * A failed answer counts as a round trip this slow (Linkerd's RTT for an unmeasured replica),
- * unless it was slower. A replica that fails fast would otherwise look like the fastest and draw
- * ever more traffic (the "black hole"); peak-EWMA takes the penalty at once and lets it decay,
- * so the replica is tried again as it recovers.
+ * A failed answer counts as a round trip twice as slow as the replica's estimate, and at least
+ * Linkerd's RTT for an unmeasured replica (30 ms). A replica that fails fast would otherwise look
+ * like the fastest and draw ever more traffic (the "black hole"); doubling makes failures in a
+ * row compound whatever the machine's load (a fixed penalty drowned in loaded round trips), and
+ * peak-EWMA lets it decay, so the replica is tried again as it recovers.
  */
-const FAILURE_PENALTY_MS = DEFAULT_RTT_MS;
+function penalise(member: Member): void {
+  member.load.observe(Math.max(DEFAULT_RTT_MS, 2 * member.load.estimateMs));
+}
 
 class P2cBalancer implements Balancer {
   readonly #service: string;
@@ -116,14 +119,14 @@ class P2cBalancer implements Balancer {
     return member.service.handle(request).then(
       (response) => {
         member.pending -= 1;
-        const failed = classifyResponse(response.status, response.headers, undefined);
-        if (failed.classification === 'failure') member.load.observe(FAILURE_PENALTY_MS);
+        const outcome = classifyResponse(response.status, response.headers, undefined);
+        if (outcome.classification === 'failure') penalise(member);
         else if (measured) member.load.observe(this.#now() - sentAt);
         return response;
       },
       (error: unknown) => {
         member.pending -= 1;
-        member.load.observe(FAILURE_PENALTY_MS);
+        penalise(member);
         throw error;
       },
     );

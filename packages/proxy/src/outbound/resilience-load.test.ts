@@ -109,7 +109,9 @@ describe('under load', () => {
     const { outbound, registry } = await outboundTo(peers, seedPolicy());
     const statuses = await load(outbound.address.port, 2000, 16);
     const ok = statuses.filter((s) => s === 200).length;
-    assert.ok(ok >= 1998, `${ok} of 2000 succeeded`);
+    const failed = statuses.filter((s) => s !== 200).join(' ');
+    const retriesSoFar = sample(registry, 'outbound_http_route_retry_requests_total', retryLabels);
+    assert.ok(ok >= 1998, `${ok} of 2000 succeeded (failed: ${failed}; ${retriesSoFar} retries)`);
     const retries = sample(registry, 'outbound_http_route_retry_requests_total', retryLabels);
     // Linkerd's default budget: 20 % of the requests of the last 10 s, plus 10 per second.
     assert.ok(retries > 0 && retries <= 0.2 * 2000 + 10 * 10, `${retries} retries`);
