@@ -1,0 +1,72 @@
+/**
+ * What each resilience layer costs per request, alone, around a handler that answers at once:
+ * the figure each layer states in docs/performance.md ("Resilience policy cost"). Run it bundled,
+ * as a sidecar runs (tsx wraps every closure in a naming helper, which would dominate):
+ *
+ *   npx esbuild packages/proxy/src/route/layers.bench.ts --bundle --platform=node \
+ *     --format=esm --outfile=/tmp/layers.mjs && node /tmp/layers.mjs
+ *
+ * Not a test: it prints microseconds per request over the bare handler and asserts nothing.
+ */
+import { CircuitBreaker } from '../breaker/index.ts';
+import { HeaderList } from '../http/headers.ts';
+import { emptyResponse, type HttpHandler, type ProxyRequest } from '../http/message.ts';
+import { RetryBudget, retryLayer } from '../retry/index.ts';
+import { deadlineLayer } from '../timeout/index.ts';
+
+const REQUESTS = 300_000;
+const inner: HttpHandler = async () => emptyResponse(200);
+const breaker = new CircuitBreaker({ service: 'identity', policy: { maxRequests: 10_000 } });
+const budget = new RetryBudget({ retryRatio: 0.2, minRetriesPerSecond: 10, ttlMs: 10_000 });
+const retries = (perTryTimeoutMs?: number) =>
+  retryLayer({
+    policy: {
+      limit: 2,
+      ...(perTryTimeoutMs ? { perTryTimeoutMs } : {}),
+      retryOn: [{ min: 500, max: 599 }],
+      nonIdempotent: false,
+    },
+    budget,
+    breaker,
+    describe: 'route default to identity',
+  });
+
+const request = (fields: string[] = []): ProxyRequest => ({
+  method: 'GET',
+  authority: 'identity',
+  path: '/v1/whoami',
+  headers: new HeaderList(['accept', '*/*', 'user-agent', 'bench', ...fields]),
+  body: null,
+  ctx: { startedAt: 0n, clientId: undefined, tls: true, originalVersion: 'HTTP/1.1' },
+});
+const plain = () => request();
+const carrying = () => request(['fusion-timeout-ms', '9999']);
+
+async function microsPerRequest(handler: HttpHandler, make: () => ProxyRequest): Promise<number> {
+  for (let i = 0; i < REQUESTS / 10; i++) await handler(make());
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < REQUESTS; i++) await handler(make());
+  return Number(process.hrtime.bigint() - started) / REQUESTS / 1000;
+}
+
+const cases: [string, HttpHandler, () => ProxyRequest][] = [
+  [
+    'deadline: route timeout 10 s',
+    deadlineLayer({ timeoutMs: 10_000, describe: 'r' })(inner),
+    plain,
+  ],
+  [
+    'deadline: a budget carried in (inbound)',
+    deadlineLayer({ describe: 'the app' })(inner),
+    carrying,
+  ],
+  ['deadline: nothing to enforce', deadlineLayer({ describe: 'the app' })(inner), plain],
+  ['retries: no per-try timeout', retries()(inner), plain],
+  ['retries: per-try timeout 5 s', retries(5_000)(inner), plain],
+  ['circuit breaker: maxRequests', breaker.layer()(inner), plain],
+];
+const bare = await microsPerRequest(inner, plain);
+for (const [label, handler, make] of cases) {
+  const cost = (await microsPerRequest(handler, make)) - bare;
+  console.log(`${label.padEnd(42)} ${cost.toFixed(2)} µs per request`);
+}
