@@ -36,7 +36,7 @@ export const POLICY_FIELDS = [
 
 export type PolicyField = (typeof POLICY_FIELDS)[number];
 
-/** What the caller's outbound sidecar applies (the route stage, retries, circuit breakers). */
+/** What the sidecars apply: the caller's outbound (routes, retries, breakers), the callee's faults. */
 export const ENFORCED_POLICY_FIELDS: readonly PolicyField[] = [
   // Met by the mesh's mutual TLS on every call; DISABLE is refused by the loader.
   'tls.mode',
@@ -53,4 +53,7 @@ export const ENFORCED_POLICY_FIELDS: readonly PolicyField[] = [
   'circuitBreaker.maxPendingRequests',
   'circuitBreaker.maxRetries',
   'circuitBreaker.failureAccrual',
+  // The callee's inbound sidecar.
+  'faultInjection.abort',
+  'faultInjection.delay',
 ];

@@ -126,6 +126,8 @@ async function startDataPlane(): Promise<void> {
     logger: logger.component('inbound'),
     connectTimeoutMs: env.inboundConnectTimeoutMs,
     http1: env.http1,
+    faults: () => destination?.policy?.current()?.inbound.faultInjection,
+    ...(env.destinationName ? { controlPlaneIdentity: env.destinationName } : {}),
   });
   listeners.inbound = inbound;
   log.info({ address: addressOf(inbound) }, 'inbound listening');

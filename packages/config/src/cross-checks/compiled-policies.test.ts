@@ -78,16 +78,16 @@ authorizationPolicies:
 });
 
 test('a valid file gets one not-enforced warning per written field, at its key', () => {
-  const text = file(`faultInjections:
-  - name: chaos
+  const text = file(`rateLimits:
+  - name: limit
     selector: { matchLabels: { tier: core } }
     policy:
-      abort: { percentage: 1, httpStatus: 503 }
+      total: { requestsPerSecond: 100 }
 `);
   assert.deepEqual(check(text), {
     errors: [],
     warnings: [
-      '26:7 faultInjections[0].policy.abort: faultInjection.abort compiled for calls to ai-kernel, identity, vision, not enforced yet by the sidecar',
+      '26:7 rateLimits[0].policy.total: rateLimit.total compiled for calls to ai-kernel, identity, vision, not enforced yet by the sidecar',
     ],
   });
 });

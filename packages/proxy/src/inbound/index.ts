@@ -6,10 +6,11 @@
  */
 import type { AddressInfo, Socket } from 'node:net';
 import type { IdentityClient } from '@fusion/identity-client';
-import type { InboundDefaultPolicy } from '@fusion/mesh-types';
+import type { FaultInjectionPolicy, InboundDefaultPolicy } from '@fusion/mesh-types';
 import type { Logger, Registry } from '@fusion/telemetry';
 import type { ProxyError } from '../errors/proxy-error.ts';
 import { rescueLayer } from '../errors/rescue.ts';
+import { type FaultKind, faultLayer } from '../fault/index.ts';
 import type { H1ServerOptions } from '../h1/index.ts';
 import { createHttpMetrics } from '../metrics/http-metrics.ts';
 import { loopbackLabels, tcpMetrics } from '../metrics/tcp-metrics.ts';
@@ -56,6 +57,10 @@ export interface InboundOptions {
   readonly maxInFlight?: number;
   /** The HTTP/1.1 engine's limits and timeouts for callers (fusion.yaml `mesh.http1`). */
   readonly http1?: H1ServerOptions;
+  /** fusion.yaml's `faultInjections` for this service, as pushed now; none without it. */
+  readonly faults?: () => FaultInjectionPolicy | undefined;
+  /** The control plane's identity: its readiness probes are never faulted. */
+  readonly controlPlaneIdentity?: string;
 }
 
 export interface InboundServer {
@@ -65,6 +70,7 @@ export interface InboundServer {
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 100;
+const noFaults = () => undefined;
 const TO_APP = loopbackLabels('inbound', 'dst');
 
 export async function startInbound(options: InboundOptions): Promise<InboundServer> {
@@ -81,6 +87,13 @@ export async function startInbound(options: InboundOptions): Promise<InboundServ
   // One set of families per registry: the outbound side records into the same ones.
   const recordHttp = createHttpMetrics(options.registry);
 
+  const faultsInjected = options.registry.counter({
+    name: 'inbound_http_fault_injections_total',
+    help: "Requests delayed or answered by fusion.yaml's faultInjections instead of the app.",
+    labelNames: ['kind'],
+  });
+  const countFault = (kind: FaultKind) => faultsInjected.labels(kind).inc();
+
   const logFailure = (error: ProxyError) =>
     logger.info({ code: error.code, reason: error.message }, 'inbound request failed');
 
@@ -95,6 +108,16 @@ export async function startInbound(options: InboundOptions): Promise<InboundServ
     .push(origProtoLayer())
     // Last header change before the app: l5d-client-id comes from the handshake, nothing else.
     .push(clientIdLayer())
+    // Only for admitted callers, and inside the metrics: an injected failure is counted as one.
+    .push(
+      faultLayer({
+        policy: options.faults ?? noFaults,
+        onInjected: countFault,
+        exempt: (request) =>
+          options.controlPlaneIdentity !== undefined &&
+          request.ctx.clientId === options.controlPlaneIdentity,
+      }),
+    )
     // Needs the verified caller from TLS; refuses before the app sees anything.
     .push(policyLayer(admission))
     // Outside the policy, so refused requests are counted too, labelled with their caller.
