@@ -51,9 +51,11 @@ describe('process metrics', () => {
       await new Promise((resolve) => setTimeout(resolve, 250));
       registry.expose(); // closes the window that opened with the monitor
       await new Promise((resolve) => setTimeout(resolve, 50));
-      const blockedUntil = Date.now() + 400;
-      while (Date.now() < blockedUntil) {
-        // A handler that holds the loop for 400 ms.
+      // A handler that holds the loop for 400 ms, on the monotonic clock: Date.now() follows the
+      // wall clock, which a loaded virtual machine can step, and then the loop was not held.
+      const blockedUntil = process.hrtime.bigint() + 400_000_000n;
+      while (process.hrtime.bigint() < blockedUntil) {
+        // spin
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
       const max = samples(registry.expose()).get('nodejs_eventloop_lag_max_seconds')!;
