@@ -62,8 +62,12 @@ describe('deadlines', () => {
   });
 
   it('aborts the signal with a TimeoutError when the deadline passes', async () => {
-    const reason = await runWithDeadline(1, () => aborted(currentDeadline()!.signal));
+    const [reason, remainingMs] = await runWithDeadline(1, async () => {
+      const deadline = currentDeadline()!;
+      return [await aborted(deadline.signal), deadline.remainingMs()];
+    });
     assert.equal((reason as DOMException).name, 'TimeoutError');
+    assert.equal(remainingMs, 0, 'a deadline whose signal fired has nothing left');
   });
 
   it('has a passed deadline report 0 ms left and an already aborted signal', () => {

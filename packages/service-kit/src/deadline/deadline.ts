@@ -35,6 +35,9 @@ class Deadline implements RequestDeadline {
   constructor(readonly at: number) {}
 
   remainingMs(): number {
+    // Node's timers run on libuv's millisecond clock and can fire up to a millisecond before
+    // `at` on performance.now()'s: once the signal has fired, the deadline has passed.
+    if (this.#signal?.aborted) return 0;
     return Math.max(0, this.at - performance.now());
   }
 
