@@ -5,7 +5,8 @@
  * here). One identity replica's app is SIGKILLed under 200 rps: the retries (which avoid the
  * replica a try just failed on) and failure accrual keep the callers from seeing it. Then
  * identity fails every request (a fault injected through a live fusion.yaml change): the retry
- * budget keeps ai-kernel's sidecar from multiplying the load on it.
+ * budget keeps ai-kernel's sidecar from multiplying the load on it. Last, one replica fails half
+ * its requests (a fault on that replica only): retries to its siblings hide it from the callers.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -136,5 +137,61 @@ faultInjections:
     await eventually('identity to answer again', async () =>
       (await fetch(whoami)).status === 200 ? true : undefined,
     );
+  });
+
+  test('one replica of three failing half its requests: ≥ 99.9 % of 2,000 succeed, retries within budget', async () => {
+    rewriteConfig(
+      (text) => `${text}faultInjections:
+  - name: identity-2-flaky
+    selector: { matchLabels: { app: identity } }
+    policy:
+      abort: { percentage: 50, httpStatus: 503 }
+      instances: [identity-2]
+`,
+    );
+    const injectedBy = async (component: string) =>
+      sumSamples(await metricsOf(component), 'inbound_http_fault_injections_total', [
+        'kind="abort"',
+      ]);
+    await eventually('identity-2 to inject its faults', async () => {
+      await (await fetch(whoami)).text();
+      return (await injectedBy('identity-2-proxy')) > 0 ? true : undefined;
+    });
+    const reachedFlaky = async () =>
+      sumSamples(await metricsOf('identity-2-proxy'), 'request_total', [
+        'direction="inbound"',
+        KERNEL_ID,
+      ]);
+    const overflows = async () =>
+      sumSamples(await kernelMetrics(), 'outbound_http_route_retry_overflow_total', [
+        'parent_name="identity"',
+      ]);
+    const before = { ...(await counts()), injected: await injectedBy('identity-2-proxy') };
+    const [reachedBefore, overflowBefore] = [await reachedFlaky(), await overflows()];
+    const outcome = await steadyLoad({ url: whoami, rate: 200, durationMs: 10_000 });
+    const after = await counts();
+    const own = after.kernelCalls - before.kernelCalls;
+    const retried = after.retries - before.retries;
+    const injected = (await injectedBy('identity-2-proxy')) - before.injected;
+    const reached = (await reachedFlaky()) - reachedBefore;
+    console.log(
+      `# ${outcome.sent} sent, ${outcome.failures.length} failed; identity-2 got ${reached} and failed ${injected}; ${retried} retries for ${own} calls`,
+    );
+    assert.equal(outcome.sent, 2000);
+    assert.ok(
+      outcome.ok >= outcome.sent * 0.999,
+      `${outcome.ok} of ${outcome.sent} succeeded:\n${outcome.failures.slice(0, 5).join('\n')}`,
+    );
+    // Few reach the flaky replica: each failure costs it the balancer's failure penalty.
+    assert.ok(injected >= 1, 'identity-2 failed some requests');
+    for (const spared of ['identity-proxy', 'identity-1-proxy']) {
+      assert.equal(await injectedBy(spared), 0, `${spared} injects nothing`);
+    }
+    // Each injected failure retried once (a retry avoids the replica it failed on), none refused
+    // by the budget, and no more than the budget allows (20 % of the calls + 10 a second).
+    assert.equal(retried, injected);
+    assert.equal((await overflows()) - overflowBefore, 0);
+    assert.ok(retried <= own * 0.2 + 10 * 10, `${retried} retries`);
+    rewriteConfig((text) => text.slice(0, text.indexOf('faultInjections:')));
   });
 });

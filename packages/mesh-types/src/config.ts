@@ -107,6 +107,16 @@ export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
 export type ServiceProtocol = 'http' | 'http2' | 'grpc' | 'tcp';
 
+/**
+ * A service's instances by name: instance 0 is the service's own name and instance N is
+ * `name-N`, so scaling from 1 to 3 adds `name-1` and `name-2` and leaves the running one alone.
+ */
+export function replicaNames(service: Pick<ServiceConfig, 'name' | 'replicas'>): string[] {
+  return Array.from({ length: service.replicas }, (_, i) =>
+    i === 0 ? service.name : `${service.name}-${i}`,
+  );
+}
+
 export interface ServiceConfig {
   readonly name: string;
   /** The port the service is published on (the seed's 8000–8008). */

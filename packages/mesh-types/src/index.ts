@@ -13,6 +13,7 @@ export type {
   ServiceProtocol,
   ServiceStart,
 } from './config.ts';
+export { replicaNames } from './config.ts';
 export type {
   DeregisterRequest,
   DeregisterResponse,
@@ -48,6 +49,7 @@ export type {
   ClientMatch,
   FailureAccrual,
   FaultInjectionPolicy,
+  FaultShare,
   InboundAuthorization,
   InboundPolicy,
   OutboundPolicy,

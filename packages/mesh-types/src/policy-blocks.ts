@@ -179,5 +179,7 @@ export interface FaultInjectionBlock {
   readonly policy: {
     readonly abort?: { readonly percentage: number; readonly httpStatus: number };
     readonly delay?: { readonly percentage: number; readonly fixedDelayMs: number };
+    /** Only these replicas of the selected services inject the faults (`identity-2`). */
+    readonly instances?: readonly string[];
   };
 }

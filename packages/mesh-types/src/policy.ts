@@ -80,9 +80,15 @@ export interface RateLimitOverride extends RateLimit {
 /** Each share is drawn on its own, so a request may be both delayed and then aborted. */
 export interface FaultInjectionPolicy {
   /** Answer `percentage` (0–100) of requests with `status` instead of passing them on. */
-  readonly abort?: { readonly percentage: number; readonly status: number };
+  readonly abort?: FaultShare & { readonly status: number };
   /** Hold `percentage` (0–100) of requests for `delayMs` before passing them on. */
-  readonly delay?: { readonly percentage: number; readonly delayMs: number };
+  readonly delay?: FaultShare & { readonly delayMs: number };
+}
+
+export interface FaultShare {
+  readonly percentage: number;
+  /** Only these replicas (instance names) inject it; every replica when absent. */
+  readonly instances?: readonly string[];
 }
 
 // --- Outbound: this service calling one destination ---

@@ -126,6 +126,7 @@ async function startDataPlane(): Promise<void> {
     logger: logger.component('inbound'),
     connectTimeoutMs: env.inboundConnectTimeoutMs,
     http1: env.http1,
+    instance: env.instance,
     faults: () => destination?.policy?.current()?.inbound.faultInjection,
     ...(env.destinationName ? { controlPlaneIdentity: env.destinationName } : {}),
   });

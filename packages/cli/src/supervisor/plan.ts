@@ -6,7 +6,7 @@
  * processes, no file system, so the order and every environment variable can be tested.
  */
 import { isAbsolute, join } from 'node:path';
-import type { FusionConfig, ServiceConfig } from '@fusion/mesh-types';
+import { type FusionConfig, replicaNames, type ServiceConfig } from '@fusion/mesh-types';
 import { CONTROL_PLANE_NAMESPACE, workloadIdentity } from '@fusion/pki';
 import { tokenFile } from '../identity/tokens.ts';
 import {
@@ -271,16 +271,6 @@ export function buildPlan(inputs: PlanInputs): Plan {
  */
 export function replicaHost(index: number): string {
   return `127.0.0.${index + 1}`;
-}
-
-/**
- * Instance 0 is the service's own name and instance N is `name-N`, so scaling from 1 to 3 adds
- * `name-1` and `name-2` and leaves the running instance alone.
- */
-function replicaNames(service: ServiceConfig): string[] {
-  return Array.from({ length: service.replicas }, (_, i) =>
-    i === 0 ? service.name : `${service.name}-${i}`,
-  );
 }
 
 function requireService(config: FusionConfig, name: string): ServiceConfig {

@@ -52,6 +52,8 @@ function compileRateLimit(
   };
 }
 
+const on = ({ instances }: { instances?: readonly string[] }) => instances && { instances };
+
 export function compileInbound(draft: InboundDraft, mesh: MeshSettings): InboundPolicy {
   const s = draft.settings;
   const written = s['authorization.default']?.value;
@@ -70,8 +72,12 @@ export function compileInbound(draft: InboundDraft, mesh: MeshSettings): Inbound
     ...(s.rateLimit && { rateLimit: compileRateLimit(s.rateLimit.value, mesh) }),
     ...((abort || delay) && {
       faultInjection: {
-        ...(abort && { abort: { percentage: abort.percentage, status: abort.httpStatus } }),
-        ...(delay && { delay: { percentage: delay.percentage, delayMs: delay.fixedDelayMs } }),
+        ...(abort && {
+          abort: { percentage: abort.percentage, status: abort.httpStatus, ...on(abort) },
+        }),
+        ...(delay && {
+          delay: { percentage: delay.percentage, delayMs: delay.fixedDelayMs, ...on(delay) },
+        }),
       },
     }),
   };

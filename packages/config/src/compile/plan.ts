@@ -49,8 +49,13 @@ export interface OutboundSettings {
 export interface InboundSettings {
   'authorization.default': InboundDefaultPolicy;
   rateLimit: RateLimitBlock['policy'];
-  'faultInjection.abort': NonNullable<FaultInjectionBlock['policy']['abort']>;
-  'faultInjection.delay': NonNullable<FaultInjectionBlock['policy']['delay']>;
+  'faultInjection.abort': NonNullable<FaultInjectionBlock['policy']['abort']> & OnInstances;
+  'faultInjection.delay': NonNullable<FaultInjectionBlock['policy']['delay']> & OnInstances;
+}
+
+/** Only these replicas inject a fault (faultInjections' `instances`). */
+interface OnInstances {
+  readonly instances?: readonly string[];
 }
 
 type Slots<S> = { -readonly [K in keyof S]?: Written<S[K]> };
@@ -260,14 +265,22 @@ export function planPolicies(config: FusionConfig): Plan {
       plan,
       select(block.selector),
       [
-        ['faultInjection.abort', block.policy.abort, 'abort'],
-        ['faultInjection.delay', block.policy.delay, 'delay'],
+        ['faultInjection.abort', onInstances(block.policy.abort, block.policy.instances), 'abort'],
+        ['faultInjection.delay', onInstances(block.policy.delay, block.policy.instances), 'delay'],
       ],
       ['faultInjections', i, 'policy'],
       `faultInjections '${block.name}'`,
     );
   });
   return plan;
+}
+
+/** A fault share with the replicas that inject it, when the block names some. */
+function onInstances<T extends object>(
+  share: T | undefined,
+  instances: readonly string[] | undefined,
+): (T & OnInstances) | undefined {
+  return share && instances ? { ...share, instances } : share;
 }
 
 function shortList(names: readonly string[]): string {

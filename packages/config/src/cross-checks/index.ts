@@ -14,6 +14,7 @@ import type {
 import type { Context, Located } from '../schema/index.ts';
 import type { ServiceDraft } from '../sections/services.ts';
 import { checkDependencies } from './dependencies.ts';
+import { checkFaultInstances } from './fault-instances.ts';
 import { checkPolicyBlocks } from './policies.ts';
 import {
   authorizationRefs,
@@ -65,6 +66,7 @@ export function crossCheck(input: CrossCheckInput, ctx: Context): void {
   checkPolicyBlocks(input.authorizationPolicies, none, services, ctx);
   checkPolicyBlocks(input.rateLimits, none, services, ctx);
   checkPolicyBlocks(input.faultInjections, none, services, ctx);
+  checkFaultInstances(input.faultInjections, services, ctx);
   checkServiceRefs(input.trafficPolicies, trafficPolicyRefs, services, ctx);
   checkServiceRefs(input.authorizationPolicies, authorizationRefs, services, ctx);
   checkServiceRefs(input.rateLimits, rateLimitRefs, services, ctx);

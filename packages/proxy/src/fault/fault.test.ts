@@ -6,13 +6,14 @@ import { fakeRequest, recordingHandler } from '../inbound/testing/stubs.ts';
 import { type FaultKind, faultLayer } from './fault.ts';
 
 /** The layer over a recording app, with draws and waits the test controls. */
-function faulty(policy: FaultInjectionPolicy | undefined, draws: number[]) {
+function faulty(policy: FaultInjectionPolicy | undefined, draws: number[], instance?: string) {
   const app = recordingHandler();
   const injected: FaultKind[] = [];
   const waited: number[] = [];
   let current = policy;
   const handler = faultLayer({
     policy: () => current,
+    ...(instance !== undefined && { instance }),
     random: () => draws.shift() ?? 0.999,
     wait: async (ms) => {
       waited.push(ms);
@@ -31,6 +32,24 @@ function faulty(policy: FaultInjectionPolicy | undefined, draws: number[]) {
 }
 
 describe('faultLayer', () => {
+  it('injects a share only on the replicas it names, and draws nothing on the others', async () => {
+    const policy: FaultInjectionPolicy = {
+      abort: { percentage: 100, status: 503, instances: ['identity-2'] },
+      delay: { percentage: 100, delayMs: 40, instances: ['identity-1', 'identity-2'] },
+    };
+    const draws = [0, 0, 0];
+    const named = faulty(policy, draws, 'identity-2');
+    assert.equal((await named.handler(fakeRequest())).status, 503);
+    assert.deepEqual(named.injected, ['delay', 'abort']);
+    const delayedOnly = faulty(policy, draws, 'identity-1');
+    assert.equal((await delayedOnly.handler(fakeRequest())).status, 200);
+    assert.deepEqual(delayedOnly.injected, ['delay']);
+    const spared = faulty(policy, draws, 'identity');
+    assert.equal((await spared.handler(fakeRequest())).status, 200);
+    assert.deepEqual(spared.injected, []);
+    assert.deepEqual(draws, [], 'one draw per share that applies, none for the spared replica');
+  });
+
   it('answers the drawn share with the status, and the app never sees those', async () => {
     const f = faulty({ abort: { percentage: 50, status: 503 } }, [0.1, 0.9, 0.49, 0.5]);
     const statuses: number[] = [];

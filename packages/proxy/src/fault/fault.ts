@@ -12,7 +12,7 @@
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FaultInjectionPolicy } from '@fusion/mesh-types';
+import type { FaultInjectionPolicy, FaultShare } from '@fusion/mesh-types';
 import { PROXY_ERROR_HEADER } from '../errors/rescue.ts';
 import { HeaderList } from '../http/headers.ts';
 import { emptyResponse, type HttpHandler, type ProxyRequest } from '../http/message.ts';
@@ -23,6 +23,8 @@ export type FaultKind = 'abort' | 'delay';
 export interface FaultOptions {
   /** The fault policy in force now, or undefined for none. */
   readonly policy: () => FaultInjectionPolicy | undefined;
+  /** This replica's name, for shares that only some replicas inject (`instances`). */
+  readonly instance?: string;
   /** In [0, 1); Math.random by default. */
   readonly random?: () => number;
   /** Waits; a timer by default. */
@@ -36,12 +38,15 @@ export interface FaultOptions {
 export function faultLayer(options: FaultOptions): Layer<HttpHandler> {
   const random = options.random ?? Math.random;
   const wait = options.wait ?? sleep;
+  const drawn = (share: FaultShare) =>
+    (share.instances === undefined || share.instances.includes(options.instance ?? '')) &&
+    random() * 100 < share.percentage;
   return (inner) => (request) => {
     const policy = options.policy();
     if (policy === undefined || options.exempt?.(request) === true) return inner(request);
     const { delay, abort } = policy;
-    const delayed = delay !== undefined && random() * 100 < delay.percentage;
-    const aborted = abort !== undefined && random() * 100 < abort.percentage;
+    const delayed = delay !== undefined && drawn(delay);
+    const aborted = abort !== undefined && drawn(abort);
     if (!delayed && !aborted) return inner(request);
     if (delayed) options.onInjected?.('delay');
     const held = delayed ? wait(delay.delayMs) : Promise.resolve();

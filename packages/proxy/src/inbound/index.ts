@@ -57,6 +57,8 @@ export interface InboundOptions {
   readonly maxInFlight?: number;
   /** The HTTP/1.1 engine's limits and timeouts for callers (fusion.yaml `mesh.http1`). */
   readonly http1?: H1ServerOptions;
+  /** This replica's name (`identity-2`), for faults that only some replicas inject. */
+  readonly instance?: string;
   /** fusion.yaml's `faultInjections` for this service, as pushed now; none without it. */
   readonly faults?: () => FaultInjectionPolicy | undefined;
   /** The control plane's identity: its readiness probes are never faulted. */
@@ -112,6 +114,7 @@ export async function startInbound(options: InboundOptions): Promise<InboundServ
     .push(
       faultLayer({
         policy: options.faults ?? noFaults,
+        instance: options.instance,
         onInjected: countFault,
         exempt: (request) =>
           options.controlPlaneIdentity !== undefined &&

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { compilePolicies } from '../../compile/index.ts';
 import { parseConfig } from '../../load.ts';
 import { check, POLICY_SERVICES, withServices } from '../../testing.ts';
 
@@ -37,5 +38,58 @@ test('bad faults are reported at each key', () => {
     '26:45 faultInjections[0].policy.abort.httpStatus: expected an integer from 400 to 599, got number 200',
     "27:14 faultInjections[0].policy.delay: missing required key 'fixedDelay' (a duration of at least 1ms such as 500ms, 2s, 5m or 1h30m)",
     "30:15 faultInjections[1].policy: unknown key 'abrot'; did you mean 'abort'?",
+  ]);
+});
+
+const REPLICATED = `  identity:
+    port: 8002
+    command: x
+    replicas: 3
+  vision:
+    port: 8007
+    command: x
+`;
+
+test('a fault injection may name the replicas that inject it', () => {
+  const text = withServices(
+    REPLICATED,
+    `faultInjections:
+  - name: one-bad-replica
+    selector: { matchLabels: { app: identity } }
+    policy:
+      abort: { percentage: 50, httpStatus: 503 }
+      delay: { percentage: 10, fixedDelay: 1s }
+      instances: [identity-2]
+`,
+  );
+  const result = parseConfig(text, { file: 'fusion.yaml' });
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+  const inbound = compilePolicies(result.config).policies.identity!.inbound;
+  assert.deepEqual(inbound.faultInjection, {
+    abort: { percentage: 50, status: 503, instances: ['identity-2'] },
+    delay: { percentage: 10, delayMs: 1000, instances: ['identity-2'] },
+  });
+});
+
+test('a named replica must belong to a service the block selects', () => {
+  const text = withServices(
+    REPLICATED,
+    `faultInjections:
+  - name: f
+    selector: { matchLabels: { app: identity } }
+    policy:
+      abort: { percentage: 50, httpStatus: 503 }
+      instances: [identity-1, identity-3, vision]
+  - name: g
+    selector: { matchLabels: { app: vision } }
+    policy:
+      abort: { percentage: 50, httpStatus: 503 }
+      instances: []
+`,
+  );
+  assert.deepEqual(check(text).errors, [
+    "15:31 faultInjections[0].policy.instances[1]: 'identity-3' is not a replica of the services this block selects (identity, identity-1, identity-2); did you mean 'identity-1'?",
+    "15:43 faultInjections[0].policy.instances[2]: 'vision' is not a replica of the services this block selects (identity, identity-1, identity-2)",
+    '20:18 faultInjections[1].policy.instances: expected a non-empty list of a non-empty string, got an empty list',
   ]);
 });

@@ -5,13 +5,16 @@
  */
 import type { FaultInjectionBlock } from '@fusion/mesh-types';
 import {
+  array,
   decimal,
   duration,
   int,
+  nonEmpty,
   object,
   optional,
   required,
   type Schema,
+  string,
   transform,
 } from '../../schema/index.ts';
 import { blockHeader } from './selector.ts';
@@ -26,7 +29,12 @@ const delay = transform(
 );
 
 const policy = transform(
-  object({ abort: optional(abort), delay: optional(delay) }),
+  object({
+    abort: optional(abort),
+    delay: optional(delay),
+    // One replica failing while its siblings answer is what retries and failure accrual are for.
+    instances: optional(array(string(nonEmpty), { nonEmpty: true })),
+  }),
   (p, node, at) =>
     p.abort === undefined && p.delay === undefined
       ? at.error(node, "give 'abort', 'delay' or both")
