@@ -50,8 +50,9 @@ options:
   --no-wrk     pair: skip the wrk cross-check of maximum throughput
   --policy     pair: also measure \`fusion+policy\`, a second fusion pair whose sidecars use the
                destination service and enforce a retry + timeout + circuit-breaker policy
-               (checked in /config first), and what it costs: CPU per 1,000 requests,
-               fusion+policy / fusion, worst proxy, at each rate. Exits 1 without measuring
+               (checked in /config first), \`fusion+dst\`, a third on the destination service
+               without a policy, and what the policy costs: CPU per 1,000 requests,
+               fusion+policy / fusion+dst, worst proxy, at each rate. Exits 1 without measuring
                it if the fusion-proxy run does not enforce it (then try --programs worktree)
   --programs SRC  pair: what fusion-proxy and the control plane run from — HEAD (default:
                the committed sources, bundled as fusion up runs a sidecar), worktree (the

@@ -7,12 +7,19 @@ import { type LoadSummary, mergeLoads, summarizeLoad } from '../load/index.ts';
 import type { PairRun, PathName, ProxyRole, Sample } from './pair.ts';
 import { type PolicyCost, policyCost } from './pair-policy-cost.ts';
 
-export const PATHS: readonly PathName[] = ['direct', 'haproxy', 'fusion', 'fusion+policy'];
+export const PATHS: readonly PathName[] = [
+  'direct',
+  'haproxy',
+  'fusion',
+  'fusion+dst',
+  'fusion+policy',
+];
 export const ROLES: readonly ProxyRole[] = ['client side', 'server side'];
 export const LABEL: Record<PathName, string> = {
   direct: 'direct',
   haproxy: 'HAProxy pair',
   fusion: 'fusion pair',
+  'fusion+dst': 'fusion pair, destination service',
   'fusion+policy': 'fusion pair + policy',
 };
 /** The rate the goals are stated at. */
@@ -70,7 +77,7 @@ export interface PairFigures {
   readonly atRate: Record<string, Partial<Record<PathName, Aggregate>>>;
   readonly max: Partial<Record<PathName, Aggregate>>;
   readonly wrk: Partial<Record<PathName, Aggregate>>;
-  /** With `--policy`: fusion+policy / fusion, worst proxy, per rate and at `max`. */
+  /** With `--policy`: fusion+policy / fusion+dst, worst proxy, per rate and at `max`. */
   readonly policyCost?: Record<string, PolicyCost | undefined>;
 }
 
@@ -92,7 +99,7 @@ export function pairFigures(run: PairRun): PairFigures {
   const atRate = Object.fromEntries(run.options.rates.map((r) => [String(r), byPath('rate', r)]));
   const max = byPath('max');
   const cost = (at: Partial<Record<PathName, Aggregate>> | undefined) =>
-    policyCost(ROLES, at?.fusion, at?.['fusion+policy']);
+    policyCost(ROLES, at?.['fusion+dst'], at?.['fusion+policy']);
   return {
     atRate,
     max,

@@ -1,7 +1,7 @@
 /**
  * `bench pair --policy`: what the resilience policy costs a request — CPU seconds per 1,000
- * requests of the fusion pair with the policy in force over the plain fusion pair's, measured
- * in the same run, for the proxy whose ratio is larger (the policy sits on the client side,
+ * requests of the fusion pair with the policy in force over those of a pair that differs only in
+ * having no policy (both on the destination service), measured in the same run, for the proxy whose ratio is larger (the policy sits on the client side,
  * but both proxies are read, so that a cost moved to the other one is not missed).
  */
 import type { PairRun, ProxyRole } from './pair.ts';
@@ -17,13 +17,13 @@ export const POLICY_COST_GOAL = 1.1;
 
 export function policyCost(
   roles: readonly ProxyRole[],
-  plain?: Aggregate,
+  baseline?: Aggregate,
   withPolicy?: Aggregate,
 ): PolicyCost | undefined {
   let worst: PolicyCost | undefined;
   for (const role of roles) {
     const ratio =
-      (withPolicy?.cpuPer1k[role] ?? Number.NaN) / (plain?.cpuPer1k[role] ?? Number.NaN);
+      (withPolicy?.cpuPer1k[role] ?? Number.NaN) / (baseline?.cpuPer1k[role] ?? Number.NaN);
     if (Number.isFinite(ratio) && (!worst || ratio > worst.ratio)) worst = { ratio, role };
   }
   return worst;
@@ -40,7 +40,7 @@ export function policyCostRows(
   return [
     [
       'policy cost',
-      'worst proxy, fusion+policy / fusion',
+      'worst proxy, fusion+policy / fusion+dst',
       ...run.options.rates.map((r) => cell(cost[String(r)])),
       cell(cost.max),
       '–',
@@ -53,6 +53,6 @@ export function policyCostRows(
 export function policyCostNotes(run: PairRun): string[] {
   if (!run.options.policy) return [];
   return [
-    `**policy cost**: CPU s per 1,000 requests of the fusion pair with a policy in force (fusion.yaml \`trafficPolicies\` from the client’s service to the upstream: \`timeout: 10s\`, \`retries: { attempts: 2, perTryTimeout: 5s }\`; \`circuitBreakers\` \`maxRequests: 10000\` — checked in the client-side proxy’s /config; the layers run on every request and never fire) over the plain fusion pair’s, for the proxy whose ratio is larger. Goal (reported against): ≤ ${POLICY_COST_GOAL.toFixed(2)}×. The policy pair’s proxies get endpoints and policy from the destination service, as under \`fusion up\`, so their figures include those streams; the plain pair reads a static endpoints file.`,
+    `**policy cost**: CPU s per 1,000 requests of the fusion pair with a policy in force (fusion.yaml \`trafficPolicies\` from the client’s service to the upstream: \`timeout: 10s\`, \`retries: { attempts: 2, perTryTimeout: 5s }\`; \`circuitBreakers\` \`maxRequests: 10000\` — checked in the client-side proxy’s /config; the layers run on every request and never fire) over the fusion+dst pair’s, for the proxy whose ratio is larger. Goal (reported against): ≤ ${POLICY_COST_GOAL.toFixed(2)}×. Both pairs get endpoints and policy from the destination service, as under \`fusion up\` (fusion+dst’s services have no policy), so they differ in the policy alone; the plain fusion pair reads a static endpoints file.`,
   ];
 }

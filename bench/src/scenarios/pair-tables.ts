@@ -227,7 +227,7 @@ function resourceTable(run: PairRun, figures: PairFigures): Table {
   const pairs: PathName[] = [
     'haproxy',
     'fusion',
-    ...(run.options.policy ? ['fusion+policy' as const] : []),
+    ...(run.options.policy ? (['fusion+dst', 'fusion+policy'] as const) : []),
   ];
   for (const path of pairs) {
     for (const role of ROLES) {

@@ -8,9 +8,10 @@
  *   haproxy  client ─▶ haproxy ══ mTLS, HTTP/1.1 ══▶ haproxy ─────▶ upstream
  *   fusion   client ─▶ fusion-proxy A ══ mTLS, HTTP/2 ══▶ fusion-proxy B ─▶ upstream
  *
- * With `policy`, a fourth: `fusion+policy`, a second fusion pair that gets its endpoints and
+ * With `policy`, two more: `fusion+policy`, a second fusion pair that gets its endpoints and
  * the client service's retry + timeout + circuit-breaker policy from the destination service
- * (fixtures/pair-policy.ts), checked in force on proxy A before it is measured.
+ * (fixtures/pair-policy.ts), checked in force on proxy A before it is measured; and
+ * `fusion+dst`, its baseline, a third pair on the destination service with no policy.
  *
  * Fixed rates run open loop (latency from each request's due time); then each path's maximum
  * throughput, closed loop, with our generator and (if installed) wrk. Each proxy's CPU comes from
@@ -22,9 +23,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startControlPlane } from '../fixtures/control-plane.ts';
-import { CLIENT_SERVICE, startFusionPair, UPSTREAM_SERVICE } from '../fixtures/fusion-pair.ts';
+import { type PairServices, startFusionPair, UPSTREAM_SERVICE } from '../fixtures/fusion-pair.ts';
 import { startHaproxyPair } from '../fixtures/haproxy.ts';
-import { PAIR_POLICY_CONFIG, policyNotInForce } from '../fixtures/pair-policy.ts';
+import { BARE_SERVICES, PAIR_POLICY_CONFIG, policyNotInForce } from '../fixtures/pair-policy.ts';
 import type { Child } from '../fixtures/processes.ts';
 import { bundledProgram, type Program, type ProgramSource } from '../fixtures/program.ts';
 import { startUpstream } from '../fixtures/upstream.ts';
@@ -41,7 +42,7 @@ import {
 import { cpuSeconds, memory, resetPeakRss } from '../proc.ts';
 import { type ProfileSummary, topSelfTime } from '../profile.ts';
 
-export type PathName = 'direct' | 'haproxy' | 'fusion' | 'fusion+policy';
+export type PathName = 'direct' | 'haproxy' | 'fusion' | 'fusion+dst' | 'fusion+policy';
 export type ProxyRole = 'client side' | 'server side';
 
 export interface PairOptions {
@@ -61,7 +62,10 @@ export interface PairOptions {
   readonly programSource: ProgramSource;
   /** Write CPU profiles of the fusion proxies here, and rank their functions. */
   readonly profileDir?: string;
-  /** Also measure `fusion+policy`: a fusion pair with a resilience policy in force. */
+  /**
+   * Also measure `fusion+policy`, a fusion pair with a resilience policy in force, and
+   * `fusion+dst`, the same without the policy.
+   */
   readonly policy?: boolean;
 }
 
@@ -149,15 +153,20 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
     const runProfileDir = options.profileDir
       ? join(options.profileDir, `pair-${new Date().toISOString().replace(/[:.]/g, '-')}`)
       : undefined;
-    const fusionPair = (name: 'fusion' | 'fusion+policy') => {
-      const policy = name === 'fusion+policy';
-      const profileDir = runProfileDir && (policy ? join(runProfileDir, 'policy') : runProfileDir);
+    const fusionPair = (name: 'fusion' | 'fusion+dst' | 'fusion+policy') => {
+      const extra = name === 'fusion' ? undefined : name.slice('fusion+'.length);
+      const profileDir = runProfileDir && (extra ? join(runProfileDir, extra) : runProfileDir);
       return startFusionPair({
         controlPlane,
         dir,
         upstreamPort: upstream.port,
         program,
-        ...(policy ? { destination: true, label: 'with policy' } : {}),
+        ...(name === 'fusion+policy' && { destination: true, label: 'with policy' }),
+        ...(name === 'fusion+dst' && {
+          destination: true,
+          label: 'on the destination service',
+          services: BARE_SERVICES,
+        }),
         ...(profileDir ? { profileDir } : {}),
       }).catch((error: Error) => {
         broken[name] = `did not start: ${error.message}`;
@@ -168,6 +177,8 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
     const fusion = await fusionPair('fusion');
     // Stopped first (stops run in reverse), so that their profiles are written before the rest.
     if (fusion) stops.push(() => fusion.stop());
+    const bare = options.policy ? await fusionPair('fusion+dst') : undefined;
+    if (bare) stops.push(() => bare.stop());
     const withPolicy = options.policy ? await fusionPair('fusion+policy') : undefined;
     if (withPolicy) stops.push(() => withPolicy.stop());
 
@@ -179,21 +190,22 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
       });
     const pairPath = (
       name: PathName,
-      pair: { port: number; clientSide: Child; serverSide: Child },
+      pair: { port: number; clientSide: Child; serverSide: Child; services?: PairServices },
     ): PathUnderTest => ({
       name,
       port: pair.port,
-      host: UPSTREAM_SERVICE,
+      host: pair.services?.upstream ?? UPSTREAM_SERVICE,
       proxies: [
         { role: 'client side', child: pair.clientSide },
         { role: 'server side', child: pair.serverSide },
       ],
-      client: client(pair.port, UPSTREAM_SERVICE),
+      client: client(pair.port, pair.services?.upstream ?? UPSTREAM_SERVICE),
     });
     const candidates: PathUnderTest[] = [
       { name: 'direct', port: upstream.port, proxies: [], client: client(upstream.port) },
       ...(haproxy ? [pairPath('haproxy', haproxy)] : []),
       ...(fusion ? [pairPath('fusion', fusion)] : []),
+      ...(bare ? [pairPath('fusion+dst', bare)] : []),
       ...(withPolicy
         ? [
             {
@@ -327,11 +339,10 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
     for (const stop of stops.reverse().splice(0)) await stop();
     const profiles = runProfileDir
       ? [
-          { path: 'fusion' as const, dir: runProfileDir },
-          ...(withPolicy
-            ? [{ path: 'fusion+policy' as const, dir: join(runProfileDir, 'policy') }]
-            : []),
-        ].flatMap(({ path, dir }) => profilesOf(path, dir))
+          { path: 'fusion' as const, pair: fusion, dir: runProfileDir },
+          { path: 'fusion+dst' as const, pair: bare, dir: join(runProfileDir, 'dst') },
+          { path: 'fusion+policy' as const, pair: withPolicy, dir: join(runProfileDir, 'policy') },
+        ].flatMap(({ path, pair, dir }) => (pair ? profilesOf(path, pair.services, dir) : []))
       : [];
     return {
       options,
@@ -378,10 +389,10 @@ function rotate<T>(items: readonly T[], by: number): T[] {
 }
 
 /** Each proxy's main-thread profile and its top functions, from a pair's profile directory. */
-function profilesOf(path: PathName, dir: string): PairRun['profiles'] {
+function profilesOf(path: PathName, services: PairServices, dir: string): PairRun['profiles'] {
   return [
-    { role: 'client side' as const, service: CLIENT_SERVICE },
-    { role: 'server side' as const, service: UPSTREAM_SERVICE },
+    { role: 'client side' as const, service: services.client },
+    { role: 'server side' as const, service: services.upstream },
   ].flatMap(({ role, service }) => {
     const file = mainThreadProfile(join(dir, service));
     return file ? [{ file, path, role, summary: topSelfTime(file) }] : [];
