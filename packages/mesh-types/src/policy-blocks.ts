@@ -32,6 +32,14 @@ export interface StatusRange {
   readonly max: number;
 }
 
+/** A gRPC status code (`grpc-status`) that is retried: `unavailable` is 14. */
+export interface GrpcStatusCondition {
+  readonly grpcStatus: number;
+}
+
+/** One `retryOn` entry: HTTP statuses, or a gRPC status (Istio mixes them in one list too). */
+export type RetryCondition = StatusRange | GrpcStatusCondition;
+
 // --- trafficPolicies: what a calling service does on its way to a called one ---
 
 /** `selector` picks the calling services; each rule's `destination` the called ones. */
@@ -64,7 +72,7 @@ export interface RetriesConfig {
   /** Retries after the first try (Istio's meaning; Linkerd's `retry.linkerd.io/limit`). */
   readonly attempts: number;
   readonly perTryTimeoutMs?: number;
-  readonly retryOn?: readonly StatusRange[];
+  readonly retryOn?: readonly RetryCondition[];
   /**
    * Also retry POST and PATCH (and CONNECT) on a retryOn status. Off by default: such a request
    * may already have done its work when the answer failed (RFC 9110 §9.2.2).

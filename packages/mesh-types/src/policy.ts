@@ -133,6 +133,11 @@ export interface RetryPolicy {
   readonly perTryTimeoutMs?: number;
   /** Response statuses that are retried. */
   readonly retryOn: readonly StatusRange[];
+  /**
+   * gRPC status codes that are retried, from the trailers (or a trailers-only answer), whatever
+   * the method: every gRPC call is a POST, and naming a code is the opt-in.
+   */
+  readonly retryOnGrpc: readonly number[];
   /** Whether a non-idempotent request (POST, PATCH) is retried on a retryOn status too. */
   readonly nonIdempotent: boolean;
 }

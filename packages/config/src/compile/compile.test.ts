@@ -35,6 +35,7 @@ test("the seed's two blocks compile to ai-kernel's policy towards identity", () 
           limit: 3,
           perTryTimeoutMs: 2000,
           retryOn: [{ min: 500, max: 599 }],
+          retryOnGrpc: [14],
           nonIdempotent: false,
         },
         backends: [{ service: 'identity', weight: 1 }],

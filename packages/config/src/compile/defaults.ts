@@ -19,11 +19,12 @@ export const DEFAULT_RETRY_BUDGET = {
 } as const;
 
 /**
- * Retried when `retryOn` is left out: every 5xx, Linkerd's usual `retry.linkerd.io/http`.
- * Linkerd itself retries nothing until conditions are named; the seed's `retries.attempts: 3`
- * plainly asks for retries, and 5xx is what a failed attempt looks like.
+ * Retried when `retryOn` is left out: every 5xx, Linkerd's usual `retry.linkerd.io/http`, and
+ * gRPC's `unavailable` (14), the code gRPC defines as transient and safe to retry (Istio's
+ * default has it too). Linkerd itself retries nothing until conditions are named; the seed's
+ * `retries.attempts: 3` plainly asks for retries, and these are what a failed attempt looks like.
  */
-export const DEFAULT_RETRY_ON = [{ min: 500, max: 599 }] as const;
+export const DEFAULT_RETRY_ON = [{ min: 500, max: 599 }, { grpcStatus: 14 }] as const;
 
 /** Gateway API `backendRefs[].weight`. */
 export const DEFAULT_BACKEND_WEIGHT = 1;

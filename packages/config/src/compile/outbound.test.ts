@@ -39,7 +39,12 @@ test('routes come first in file order and keep what they do not set from the des
 `,
   );
   const identity = compileText(text)['ai-kernel']!.outbound.identity!;
-  const retries = { limit: 2, retryOn: [{ min: 503, max: 503 }], nonIdempotent: false };
+  const retries = {
+    limit: 2,
+    retryOn: [{ min: 503, max: 503 }],
+    retryOnGrpc: [],
+    nonIdempotent: false,
+  };
   const split = [
     { service: 'identity', weight: 9 },
     { service: 'identity-canary', weight: 1 },
@@ -58,7 +63,12 @@ test('routes come first in file order and keep what they do not set from the des
       match: { path: { kind: 'exact', value: '/login' }, method: 'POST', headers: [] },
       timeoutMs: 2000,
       // attempts: 0 switches the destination's retries off for this route only.
-      retries: { limit: 0, retryOn: [{ min: 500, max: 599 }], nonIdempotent: false },
+      retries: {
+        limit: 0,
+        retryOn: [{ min: 500, max: 599 }],
+        retryOnGrpc: [14],
+        nonIdempotent: false,
+      },
       backends: split,
     },
     { name: 'default', match: ALL, timeoutMs: 10_000, retries, backends: split },

@@ -9,6 +9,7 @@ import type {
   OutboundPolicy,
   OutboundRoute,
   RetriesConfig,
+  RetryCondition,
   RetryPolicy,
   SplitBackendConfig,
   WeightedBackend,
@@ -26,10 +27,12 @@ import type { OutboundSettings, Written } from './plan.ts';
 type Settings = { readonly [K in keyof OutboundSettings]?: Written<OutboundSettings[K]> };
 
 function compileRetries(retries: RetriesConfig): RetryPolicy {
+  const conditions: readonly RetryCondition[] = retries.retryOn ?? DEFAULT_RETRY_ON;
   return {
     limit: retries.attempts,
     ...(retries.perTryTimeoutMs === undefined ? {} : { perTryTimeoutMs: retries.perTryTimeoutMs }),
-    retryOn: (retries.retryOn ?? DEFAULT_RETRY_ON).map(({ min, max }) => ({ min, max })),
+    retryOn: conditions.flatMap((c) => ('min' in c ? [{ min: c.min, max: c.max }] : [])),
+    retryOnGrpc: conditions.flatMap((c) => ('grpcStatus' in c ? [c.grpcStatus] : [])),
     nonIdempotent: retries.nonIdempotent ?? false,
   };
 }

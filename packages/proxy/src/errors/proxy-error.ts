@@ -48,10 +48,35 @@ const STATUS: Record<ProxyErrorCode, number> = {
   UNEXPECTED: 502,
 };
 
+/**
+ * What a gRPC caller gets instead of the HTTP status (Linkerd's errors/respond.rs): timeouts are
+ * DEADLINE_EXCEEDED (4), a refused caller PERMISSION_DENIED (7), a request the proxy could not
+ * read INTERNAL (13, gRPC's mapping of HTTP 400), and everything about reaching the service
+ * UNAVAILABLE (14), the code gRPC clients treat as transient.
+ */
+const GRPC_STATUS: Record<ProxyErrorCode, number> = {
+  FAIL_FAST: 14,
+  UNKNOWN_SERVICE: 14,
+  LOAD_SHED: 14,
+  CONNECT_REFUSED: 14,
+  CONNECT_TIMEOUT: 14,
+  PEER_IDENTITY_MISMATCH: 14,
+  TLS_HANDSHAKE: 14,
+  RESET: 14,
+  RESPONSE_TIMEOUT: 4,
+  REQUEST_TIMEOUT: 4,
+  CIRCUIT_OPEN: 14,
+  UNAUTHORIZED: 7,
+  BAD_REQUEST: 13,
+  UNEXPECTED: 13,
+};
+
 export class ProxyError extends Error {
   readonly code: ProxyErrorCode;
   /** The HTTP status the client gets. */
   readonly status: number;
+  /** The gRPC status a gRPC caller gets instead. */
+  readonly grpcStatus: number;
 
   /** `status` overrides the code's own, for BAD_REQUEST's kinds (414, 431, 501, 505 …). */
   constructor(
@@ -63,6 +88,7 @@ export class ProxyError extends Error {
     this.name = 'ProxyError';
     this.code = code;
     this.status = options?.status ?? STATUS[code];
+    this.grpcStatus = GRPC_STATUS[code];
   }
 }
 

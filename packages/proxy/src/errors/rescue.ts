@@ -1,12 +1,13 @@
 /**
  * The one place errors become responses: a ProxyError (or anything thrown) turns into its status
  * with Linkerd's `l5d-proxy-error` header naming the code and reason, so a caller sees why the
- * proxy answered instead of its peer. Outermost layer of both stacks.
+ * proxy answered instead of its peer; a gRPC caller gets its gRPC status instead, answered
+ * trailers-only (HTTP 200, `grpc-status` and `grpc-message` in the headers that end the stream),
+ * since a gRPC client reads no HTTP error status. Outermost layer of both stacks.
  */
 
 import { HeaderList } from '../http/headers.ts';
-import type { HttpHandler, ProxyResponse } from '../http/message.ts';
-import { emptyResponse } from '../http/message.ts';
+import { emptyResponse, type HttpHandler, isGrpc, type ProxyResponse } from '../http/message.ts';
 import type { Layer } from '../stack/stack.ts';
 import { asProxyError, type ProxyError } from './proxy-error.ts';
 
@@ -25,16 +26,38 @@ export function rescueLayer(options: RescueOptions = {}): Layer<HttpHandler> {
     } catch (thrown) {
       const error = asProxyError(thrown);
       options.onError?.(error);
-      return errorResponse(error);
+      return errorResponse(error, request.headers);
     }
   };
 }
 
-export function errorResponse(error: ProxyError): ProxyResponse {
+/** The response for `error`, in gRPC's terms when the request's headers say it is a gRPC call. */
+export function errorResponse(error: ProxyError, requestHeaders?: HeaderList): ProxyResponse {
   // Header values must be one line of visible ASCII.
   const reason = error.message.replace(/[^\x20-\x7e]+/g, ' ').slice(0, 300);
+  const proxyError = `${error.code}: ${reason}`;
+  if (requestHeaders !== undefined && isGrpc(requestHeaders)) {
+    return emptyResponse(
+      200,
+      new HeaderList([
+        'content-type',
+        'application/grpc',
+        'grpc-status',
+        String(error.grpcStatus),
+        'grpc-message',
+        grpcMessage(proxyError),
+        PROXY_ERROR_HEADER,
+        proxyError,
+      ]),
+    );
+  }
   return emptyResponse(
     error.status,
-    new HeaderList([PROXY_ERROR_HEADER, `${error.code}: ${reason}`, 'content-length', '0']),
+    new HeaderList([PROXY_ERROR_HEADER, proxyError, 'content-length', '0']),
   );
+}
+
+/** gRPC's percent-encoding of `grpc-message` (PROTOCOL-HTTP2.md): '%' and non-printables. */
+function grpcMessage(text: string): string {
+  return text.replace(/%/g, '%25');
 }

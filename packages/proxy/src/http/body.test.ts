@@ -125,4 +125,48 @@ describe('Body', () => {
     // What the two streams and the body may hold between them, never the whole body.
     assert.ok(maxAhead <= 512 * 1024, `${maxAhead} bytes ahead of the reader`);
   });
+
+  describe('peek', () => {
+    /** Whether `promise` has settled after the microtasks queued so far. */
+    const settledNow = async (promise: Promise<void>) => {
+      let settled = false;
+      void promise.then(() => {
+        settled = true;
+      });
+      await new Promise(setImmediate);
+      return settled;
+    };
+
+    it('waits for the first chunk without taking it, and the reader still gets everything', async () => {
+      const body = new Body();
+      const first = body.peek();
+      const second = body.peek();
+      assert.equal(await settledNow(first), false);
+      body.push(Buffer.from('a'));
+      assert.equal(await settledNow(first), true);
+      assert.equal(await settledNow(second), true, 'every peeker is told');
+      assert.equal(body.taken, false);
+      body.push(Buffer.from('b'));
+      body.end();
+      assert.equal((await body.toBuffer()).toString(), 'ab');
+    });
+
+    it('resolves at the end of an empty body, on a failure, on a cancel, and at once when there is something', async () => {
+      const empty = new Body();
+      const atEnd = empty.peek();
+      empty.end();
+      assert.equal(await settledNow(atEnd), true);
+      assert.equal(empty.ended && empty.complete, true);
+      const failing = new Body();
+      const atFailure = failing.peek();
+      failing.fail(new Error('reset'));
+      assert.equal(await settledNow(atFailure), true);
+      assert.equal(failing.ended && !failing.complete, true);
+      const cancelled = new Body();
+      const atCancel = cancelled.peek();
+      cancelled.cancel(new Error('gone'));
+      assert.equal(await settledNow(atCancel), true);
+      assert.equal(await settledNow(Body.of(Buffer.from('x')).peek()), true);
+    });
+  });
 });

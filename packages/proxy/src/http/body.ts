@@ -13,6 +13,8 @@
  *   before it replays a body, or a layer that answers early to know nothing is left unread.
  * - `cancel(error)` is the consumer giving up (its client went away): the buffer is dropped and
  *   the producer told, to stop or reset upstream.
+ * - `peek()` lets a layer wait for the first bytes or the end without reading anything (a retry
+ *   looking for a gRPC status in the trailers of a short response).
  */
 import { Readable, type Writable } from 'node:stream';
 
@@ -48,6 +50,7 @@ export class Body {
   #full = false;
   #done = false;
   #delivering = false;
+  #peeker: (() => void) | undefined;
 
   constructor(source: BodySource = {}, highWaterMark = HIGH_WATER_MARK) {
     this.#source = source;
@@ -90,6 +93,33 @@ export class Body {
     return this.#ended && this.#error === undefined;
   }
 
+  /** Whether the producer is done: ended or failed. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /**
+   * Resolves once a chunk is buffered or the body has ended or failed, without taking it; at
+   * once if that is so already. For a layer that decides on what comes first, before a reader.
+   */
+  peek(): Promise<void> {
+    if (this.#chunks.length > 0 || this.#ended || this.#done) return Promise.resolve();
+    return new Promise((resolve) => {
+      const earlier = this.#peeker;
+      this.#peeker = () => {
+        earlier?.();
+        resolve();
+      };
+    });
+  }
+
+  #peeked(): void {
+    const peeker = this.#peeker;
+    if (peeker === undefined) return;
+    this.#peeker = undefined;
+    peeker();
+  }
+
   /** Whether a reader has taken it (a body has one consumer). */
   get taken(): boolean {
     return this.#reader !== undefined || this.#done;
@@ -111,6 +141,7 @@ export class Body {
     }
     this.#chunks.push(chunk);
     this.#unread += chunk.length;
+    this.#peeked();
     if (reader && !this.#paused) this.#deliver();
     if (this.#paused || this.#unread >= this.#highWaterMark) this.#full = true;
     return !this.#full;
@@ -119,6 +150,7 @@ export class Body {
   end(): void {
     if (this.#ended || this.#done) return;
     this.#ended = true;
+    this.#peeked();
     this.#deliver();
   }
 
@@ -129,6 +161,7 @@ export class Body {
     this.#ended = true;
     this.#chunks = [];
     this.#unread = 0;
+    this.#peeked();
     const reader = this.#reader;
     if (reader) {
       this.#done = true;
@@ -162,6 +195,7 @@ export class Body {
     this.#done = true;
     this.#chunks = [];
     this.#unread = 0;
+    this.#peeked();
     if (!this.#ended) this.#source.cancel?.(error);
   }
 

@@ -134,6 +134,11 @@ function connectionNamed(
 }
 
 /** A response with no body, for responses the proxy makes itself. */
+/** A gRPC message (`application/grpc`, `application/grpc+proto` …), by its content type. */
+export function isGrpc(headers: HeaderList): boolean {
+  return headers.get('content-type')?.startsWith('application/grpc') === true;
+}
+
 export function emptyResponse(
   status: number,
   headers: HeaderList = new HeaderList(),

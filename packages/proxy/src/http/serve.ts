@@ -38,7 +38,10 @@ export function serve(handler: HttpHandler, facts: (req: ServerRequest) => Conne
       (response) => writeResponse(res, response),
       // Handlers end in the rescue layer and should not throw; if one does, still answer.
       (error: Error) =>
-        writeResponse(res, errorResponse(new ProxyError('UNEXPECTED', error.message))),
+        writeResponse(
+          res,
+          errorResponse(new ProxyError('UNEXPECTED', error.message), request.headers),
+        ),
     );
   };
 }

@@ -26,6 +26,7 @@ function seedPolicy(extra: Partial<OutboundPolicy> = {}): OutboundPolicy {
           limit: 3,
           perTryTimeoutMs: 2000,
           retryOn: [{ min: 500, max: 599 }],
+          retryOnGrpc: [],
           nonIdempotent: false,
         },
         backends: [],

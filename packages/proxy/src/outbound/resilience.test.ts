@@ -41,7 +41,13 @@ const retries = (limit: number, extra: object = {}) => ({
     {
       name: 'default',
       match: { headers: [] },
-      retries: { limit, retryOn: [{ min: 500, max: 599 }], nonIdempotent: false, ...extra },
+      retries: {
+        limit,
+        retryOn: [{ min: 500, max: 599 }],
+        retryOnGrpc: [],
+        nonIdempotent: false,
+        ...extra,
+      },
       backends: [],
     },
   ],

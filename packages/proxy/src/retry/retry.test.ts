@@ -4,6 +4,7 @@ import type { RetryPolicy } from '@fusion/mesh-types';
 import { CircuitBreaker } from '../breaker/breaker.ts';
 import { ProxyError } from '../errors/proxy-error.ts';
 import { Body } from '../http/body.ts';
+import { HeaderList } from '../http/headers.ts';
 import { emptyResponse, type ProxyRequest, type ProxyResponse } from '../http/message.ts';
 import { fakeRequest, latch } from '../inbound/testing/stubs.ts';
 import { RetryBudget } from './budget.ts';
@@ -41,7 +42,13 @@ function retrying(
   const tries: ProxyRequest[] = [];
   const counts = { retried: 0, succeeded: 0, limitExceeded: 0, overflowed: 0 };
   const handle = retryLayer({
-    policy: { limit: 2, retryOn: [{ min: 503, max: 503 }], nonIdempotent: false, ...policy },
+    policy: {
+      limit: 2,
+      retryOn: [{ min: 503, max: 503 }],
+      retryOnGrpc: [],
+      nonIdempotent: false,
+      ...policy,
+    },
     budget: new RetryBudget({ retryRatio: 0.2, minRetriesPerSecond: 10, ttlMs: 10_000 }),
     describe: 'route r to identity',
     random: () => 0,
@@ -166,5 +173,76 @@ describe('retryLayer', () => {
     release.open();
     assert.equal((await answered).status, 200);
     assert.equal(breaker.figures.retries, 0);
+  });
+
+  describe('on gRPC statuses', () => {
+    const GRPC = ['content-type', 'application/grpc'];
+    /** A failed call as gRPC servers answer it: HTTP 200, the status among the headers. */
+    const trailersOnly =
+      (code: number): Answer =>
+      () =>
+        Promise.resolve(emptyResponse(200, new HeaderList([...GRPC, 'grpc-status', String(code)])));
+    /** A message, then the status in the trailers; `end: false` leaves the stream open. */
+    const inTrailers =
+      (code: number, options: { end?: boolean; sent?: Body[] } = {}): Answer =>
+      () => {
+        const body = new Body();
+        body.push(Buffer.from('message'));
+        options.sent?.push(body);
+        if (options.end === false) {
+          return Promise.resolve({
+            status: 200,
+            headers: new HeaderList(GRPC),
+            body,
+            trailers: new Promise<HeaderList | undefined>(() => {}),
+          });
+        }
+        body.end();
+        const trailers = new HeaderList(['grpc-status', String(code)]);
+        return Promise.resolve({
+          status: 200,
+          headers: new HeaderList(GRPC),
+          body,
+          trailers: Promise.resolve(trailers),
+        });
+      };
+    const grpcCall = () => ({
+      ...request('POST', Buffer.from('call')),
+      headers: new HeaderList(GRPC),
+    });
+
+    it('retries a listed status in a trailers-only answer, for a POST, and no other status', async () => {
+      const r = retrying({ retryOnGrpc: [14] }, [trailersOnly(14), trailersOnly(0)]);
+      const response = await r.handle(grpcCall());
+      assert.equal(response.headers.get('grpc-status'), '0');
+      assert.equal(r.tries.length, 2);
+      const other = retrying({ retryOnGrpc: [14] }, [trailersOnly(13), trailersOnly(0)]);
+      assert.equal((await other.handle(grpcCall())).headers.get('grpc-status'), '13');
+      assert.equal(other.tries.length, 1);
+      const unlisted = retrying({}, [trailersOnly(14), trailersOnly(0)]);
+      assert.equal((await unlisted.handle(grpcCall())).headers.get('grpc-status'), '14');
+      assert.equal(unlisted.tries.length, 1);
+    });
+
+    it('reads the status in the trailers of a short answer, and hands the last one on whole', async () => {
+      const r = retrying({ retryOnGrpc: [8, 14] }, [inTrailers(8), inTrailers(14), inTrailers(0)]);
+      const response = await r.handle(grpcCall());
+      assert.equal(r.tries.length, 3);
+      assert.equal((await (response.body as Body).toBuffer()).toString(), 'message');
+      assert.equal((await response.trailers)?.get('grpc-status'), '0');
+      assert.equal(response.headers.get('fusion-tries'), '3');
+    });
+
+    it('passes a response still streaming on unread, never retried', async () => {
+      const sent: Body[] = [];
+      const r = retrying({ retryOnGrpc: [14] }, [inTrailers(14, { end: false, sent })]);
+      const response = await r.handle(grpcCall());
+      assert.equal(r.tries.length, 1);
+      assert.equal(response.body, sent[0]);
+      assert.equal(sent[0]!.taken, false, 'the body is left for the caller to read');
+      sent[0]!.push(Buffer.from(' and more'));
+      sent[0]!.end();
+      assert.equal((await (response.body as Body).toBuffer()).toString(), 'message and more');
+    });
   });
 });

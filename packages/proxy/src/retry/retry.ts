@@ -10,6 +10,8 @@
  *   ready): any request, since nothing was done;
  * - a `retryOn` status, a reset connection or a per-try timeout: idempotent requests, and the
  *   others only with `nonIdempotent: true`, since the service may have done the work;
+ * - a `retryOn` gRPC status, whatever the method (every gRPC call is a POST; naming the code is
+ *   the opt-in), when a short answer shows it (grpc-status.ts);
  * - a body only while it can be replayed (replay.ts: at most 64 KiB); an upgrade never.
  */
 import type { RetryPolicy } from '@fusion/mesh-types';
@@ -17,10 +19,16 @@ import type { CircuitBreaker } from '../breaker/index.ts';
 import { classifyResponse } from '../classify/classify.ts';
 import { asProxyError, ProxyError, type ProxyErrorCode } from '../errors/proxy-error.ts';
 import type { Body } from '../http/body.ts';
-import type { HttpHandler, ProxyRequest, ProxyResponse } from '../http/message.ts';
+import {
+  type HttpHandler,
+  isGrpc,
+  type ProxyRequest,
+  type ProxyResponse,
+} from '../http/message.ts';
 import type { Layer } from '../stack/stack.ts';
 import { budgetOf, withTimeout, writeBudget } from '../timeout/index.ts';
 import type { RetryBudget } from './budget.ts';
+import { peekGrpcStatus } from './grpc-status.ts';
 import { ReplayableBody } from './replay.ts';
 
 export const TRIES_HEADER = 'fusion-tries';
@@ -62,7 +70,7 @@ export interface RetryOptions {
   readonly random?: () => number;
 }
 
-type Outcome = { response: ProxyResponse } | { error: ProxyError };
+type Outcome = { response: ProxyResponse; grpcStatus?: number } | { error: ProxyError };
 
 export function retryLayer(options: RetryOptions): Layer<HttpHandler> {
   const { policy } = options;
@@ -158,8 +166,18 @@ class Retry {
         return new ProxyError('RESPONSE_TIMEOUT', `no response within ${perTry} ms (${what})`);
       });
     }
-    return sent.then(asResponse, asError);
+    return sent.then(this.#asResponse, asError);
   }
+
+  /** A gRPC answer is looked into only when some gRPC status is to be retried. */
+  #asResponse = (response: ProxyResponse): Outcome | Promise<Outcome> => {
+    if (this.#options.policy.retryOnGrpc.length === 0 || !isGrpc(response.headers)) {
+      return { response };
+    }
+    return peekGrpcStatus(response).then((grpcStatus) =>
+      grpcStatus === undefined ? { response } : { response, grpcStatus },
+    );
+  };
 
   #shouldRetry(outcome: Outcome): boolean {
     const request = this.#request;
@@ -169,10 +187,12 @@ class Retry {
       const code = outcome.error.code;
       return NOT_SENT.has(code) || (MAYBE_SENT.has(code) && mayRepeat);
     }
+    const { policy } = this.#options;
+    if (outcome.grpcStatus !== undefined && policy.retryOnGrpc.includes(outcome.grpcStatus)) {
+      return true;
+    }
     const status = outcome.response.status;
-    return (
-      mayRepeat && this.#options.policy.retryOn.some((r) => status >= r.min && status <= r.max)
-    );
+    return mayRepeat && policy.retryOn.some((r) => status >= r.min && status <= r.max);
   }
 
   /** Waits before the next try; rejects when the request is given up first (its deadline). */
@@ -193,7 +213,6 @@ class Retry {
   }
 }
 
-const asResponse = (response: ProxyResponse): Outcome => ({ response });
 const asError = (error: unknown): Outcome => ({ error: asProxyError(error) });
 
 function settled(outcome: Outcome): ProxyResponse {

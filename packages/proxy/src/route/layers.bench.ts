@@ -24,6 +24,7 @@ const retries = (perTryTimeoutMs?: number) =>
       limit: 2,
       ...(perTryTimeoutMs ? { perTryTimeoutMs } : {}),
       retryOn: [{ min: 500, max: 599 }],
+      retryOnGrpc: [],
       nonIdempotent: false,
     },
     budget,

@@ -1,9 +1,11 @@
 /**
  * Retries as the seed writes them (`attempts`, `perTryTimeout`), with Linkerd's `retryOn`
- * statuses (`retry.linkerd.io/http`: `5xx`, `gateway-error`, `503`, `500-504`), and the retry
- * budget of Linkerd's ServiceProfiles, which caps retries as a share of real traffic.
+ * conditions (`retry.linkerd.io/http`: `5xx`, `gateway-error`, `503`, `500-504`; and
+ * `retry.linkerd.io/grpc`: `cancelled`, `deadline-exceeded`, `internal`, `resource-exhausted`,
+ * `unavailable`), and the retry budget of Linkerd's ServiceProfiles, which caps retries as a
+ * share of real traffic.
  */
-import type { RetriesConfig, RetryBudgetConfig, StatusRange } from '@fusion/mesh-types';
+import type { RetriesConfig, RetryBudgetConfig, RetryCondition } from '@fusion/mesh-types';
 import {
   array,
   bool,
@@ -21,15 +23,21 @@ import {
 } from '../../schema/index.ts';
 
 const CONDITION =
-  "a status condition: '5xx', 'gateway-error', a status such as 503, or a range such as 500-504";
+  "a retry condition: '5xx', 'gateway-error', a status such as 503, a range such as 500-504, or a gRPC status: cancelled, deadline-exceeded, internal, resource-exhausted, unavailable";
 
-const NAMED: Readonly<Record<string, StatusRange>> = {
+const NAMED: Readonly<Record<string, RetryCondition>> = {
   '5xx': { min: 500, max: 599 },
   // Linkerd's name for the statuses a proxy or gateway answers with when the app is unreachable.
   'gateway-error': { min: 502, max: 504 },
+  // The gRPC codes Linkerd's retry.linkerd.io/grpc accepts, by their numbers (grpc/status.h).
+  cancelled: { grpcStatus: 1 },
+  'deadline-exceeded': { grpcStatus: 4 },
+  'resource-exhausted': { grpcStatus: 8 },
+  internal: { grpcStatus: 13 },
+  unavailable: { grpcStatus: 14 },
 };
 
-function statusRange(text: string): StatusRange | undefined {
+function statusRange(text: string): RetryCondition | undefined {
   const named = NAMED[text];
   if (named !== undefined) return named;
   const match = /^([1-5]\d\d)(?:-([1-5]\d\d))?$/.exec(text);
@@ -40,7 +48,7 @@ function statusRange(text: string): StatusRange | undefined {
 }
 
 /** `503` arrives as a number and `500-504` as a string; both are accepted. */
-const condition: Schema<StatusRange> = schema(CONDITION, (node, at) => {
+const condition: Schema<RetryCondition> = schema(CONDITION, (node, at) => {
   const value = scalarValue(node);
   const range =
     typeof value === 'string' || typeof value === 'number' ? statusRange(String(value)) : undefined;

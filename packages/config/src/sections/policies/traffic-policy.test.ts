@@ -91,7 +91,7 @@ test('every key of a traffic rule is read, durations converted, nothing defaulte
             retries:
               attempts: 2
               perTryTimeout: 1500ms
-              retryOn: [gateway-error, 429, 500-501]
+              retryOn: [gateway-error, 429, 500-501, unavailable, resource-exhausted]
             retryBudget: { retryRatio: 0.1, minRetriesPerSecond: 5, ttl: 30s }
             split:
               - backend: identity
@@ -125,6 +125,8 @@ test('every key of a traffic rule is read, durations converted, nothing defaulte
         { min: 502, max: 504 },
         { min: 429, max: 429 },
         { min: 500, max: 501 },
+        { grpcStatus: 14 },
+        { grpcStatus: 8 },
       ],
     },
     retryBudget: { retryRatio: 0.1, minRetriesPerSecond: 5, ttlMs: 30_000 },
@@ -209,9 +211,9 @@ test('the new keys of a rule explain what they accept, with guesses', () => {
 `);
   assert.deepEqual(check(text).errors, [
     `29:22 ${AT}.timeout: expected a duration of at least 1ms such as 500ms, 2s, 5m or 1h30m, got number 10; add a unit (ms, s, m or h)`,
-    `30:47 ${AT}.retries.retryOn[0]: expected a status condition: '5xx', 'gateway-error', a status such as 503, or a range such as 500-504, got string "5xxx"`,
-    `30:53 ${AT}.retries.retryOn[1]: expected a status condition: '5xx', 'gateway-error', a status such as 503, or a range such as 500-504, got number 600`,
-    `30:58 ${AT}.retries.retryOn[2]: expected a status condition: '5xx', 'gateway-error', a status such as 503, or a range such as 500-504, got string "504-502"`,
+    `30:47 ${AT}.retries.retryOn[0]: expected a retry condition: '5xx', 'gateway-error', a status such as 503, a range such as 500-504, or a gRPC status: cancelled, deadline-exceeded, internal, resource-exhausted, unavailable, got string "5xxx"`,
+    `30:53 ${AT}.retries.retryOn[1]: expected a retry condition: '5xx', 'gateway-error', a status such as 503, a range such as 500-504, or a gRPC status: cancelled, deadline-exceeded, internal, resource-exhausted, unavailable, got number 600`,
+    `30:58 ${AT}.retries.retryOn[2]: expected a retry condition: '5xx', 'gateway-error', a status such as 503, a range such as 500-504, or a gRPC status: cancelled, deadline-exceeded, internal, resource-exhausted, unavailable, got string "504-502"`,
     `31:40 ${AT}.retryBudget.retryRatio: expected a number of at least 0, got number -1`,
     `31:49 ${AT}.retryBudget.ttl: must be at least 1s, got 500ms`,
     `31:56 ${AT}.retryBudget: unknown key 'minRetries'; did you mean 'minRetriesPerSecond'?`,
