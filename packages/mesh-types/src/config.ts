@@ -48,6 +48,15 @@ export interface MeshSettings {
   readonly proxyLogLevel: string;
   /** The sidecars' HTTP/1.1 engine: its limits and timeouts on every listener. */
   readonly http1: Http1Settings;
+  /** The audit log of access decisions each inbound sidecar keeps. */
+  readonly audit: AuditSettings;
+}
+
+export interface AuditSettings {
+  /** Share of allowed requests recorded, 0–1 (default 1: all); denials always are. */
+  readonly allowedShare: number;
+  /** Each sidecar's file is rotated past this size (default 16 MiB; one older file is kept). */
+  readonly maxFileBytes: number;
 }
 
 export interface Http1Settings {

@@ -1,5 +1,6 @@
 /** Types shared by every part of the mesh. No runtime dependencies. */
 export type {
+  AuditSettings,
   ControlPlaneSettings,
   FusionConfig,
   InboundDefaultPolicy,

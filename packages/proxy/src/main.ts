@@ -12,6 +12,7 @@
 import { IdentityClient } from '@fusion/identity-client';
 import { Registry } from '@fusion/telemetry';
 import { startAdmin } from './admin/index.ts';
+import { type Audit, AuditLog, auditor } from './audit/index.ts';
 import type { DestinationClient } from './destination/index.ts';
 import type { Discovery } from './discovery/index.ts';
 import { formatHostPort, type ProxyEnv, ProxyEnvError, readProxyEnv } from './env/index.ts';
@@ -48,6 +49,8 @@ const REGISTERING = 'waiting for the first registration with the destination ser
 /** Why the proxy is not ready; undefined once it is. */
 let notReady: string | undefined = 'waiting for the first identity certificate';
 let stopping = false;
+/** FUSION_PROXY_AUDIT_LOG's writer, when it is set. */
+let auditLog: AuditLog | undefined;
 
 const admin = await startAdmin({
   listen: env.adminListen,
@@ -112,6 +115,7 @@ async function startDataPlane(): Promise<void> {
       ? fileDiscovery(env.staticEndpointsPath)
       : staticDiscovery({});
   }
+  const audit = openAudit();
   const { startOpaqueInbound, startTcpOutbound } = await import('./tcp/index.ts');
   // An opaque app (its port listed in LINKERD2_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION)
   // gets a TLS server that pipes bytes; every other one the HTTP inbound stack.
@@ -127,7 +131,10 @@ async function startDataPlane(): Promise<void> {
     connectTimeoutMs: env.inboundConnectTimeoutMs,
     http1: env.http1,
     instance: env.instance,
+    authorization: () => destination?.policy?.current()?.inbound.authorization,
+    rateLimit: () => destination?.policy?.current()?.inbound.rateLimit,
     faults: () => destination?.policy?.current()?.inbound.faultInjection,
+    ...(audit && { audit }),
     ...(env.destinationName ? { controlPlaneIdentity: env.destinationName } : {}),
   });
   listeners.inbound = inbound;
@@ -199,7 +206,7 @@ function shutdown(reason: string): void {
     )
     .then(() => {
       destination?.close();
-      return admin.close();
+      return Promise.all([admin.close(), auditLog?.close()]);
     })
     .then(
       () => {
@@ -291,4 +298,31 @@ function readEnvOrExit(): ProxyEnv {
 function fatal(error: unknown, part: string): never {
   log.fatal({ err: error }, `${part} cannot start: ${(error as Error).message}`);
   process.exit(1);
+}
+
+/** The audit log FUSION_PROXY_AUDIT_* asks for, and what records decisions into it. */
+function openAudit(): Audit | undefined {
+  const settings = env.audit;
+  if (settings === undefined) return undefined;
+  const dropped = registry.counter({
+    name: 'inbound_audit_dropped_total',
+    help: 'Audit records dropped because the disk could not keep up (the queue was full).',
+  });
+  auditLog = new AuditLog({
+    file: settings.file,
+    maxBytes: settings.maxBytes,
+    onDropped: () => dropped.inc(),
+    onWriteError: (error) =>
+      log.warn({ err: error, file: settings.file }, 'audit log write failed'),
+  });
+  log.info(
+    { file: settings.file, allowed_share: settings.allowedShare },
+    'recording access decisions',
+  );
+  return auditor({
+    log: auditLog,
+    service: env.service,
+    instance: env.instance,
+    allowedShare: settings.allowedShare,
+  });
 }

@@ -221,6 +221,7 @@ export function buildPlan(inputs: PlanInputs): Plan {
         args: nodeArgs(inputs.proxyEntry, inputs, PROXY_V8_FLAGS),
         env: {
           ...sidecarEnv(config, service, name, layout),
+          ...auditEnv(config, inputs.stateDir, name),
           ...identityEnv(identity.name, tokenFile(inputs.stateDir, proxy), inputs),
         },
         listen: [
@@ -271,6 +272,22 @@ export function buildPlan(inputs: PlanInputs): Plan {
  */
 export function replicaHost(index: number): string {
   return `127.0.0.${index + 1}`;
+}
+
+/**
+ * Each sidecar records its access decisions in a file of its own under `.fusion/logs/audit/`:
+ * one writer per file rotates safely, and `fusion audit` reads them all.
+ */
+export function auditFile(stateDir: string, instance: string): string {
+  return join(stateDir, 'logs', 'audit', `${instance}.log`);
+}
+
+function auditEnv(config: FusionConfig, stateDir: string, instance: string) {
+  return {
+    FUSION_PROXY_AUDIT_LOG: auditFile(stateDir, instance),
+    FUSION_PROXY_AUDIT_ALLOWED: String(config.mesh.audit.allowedShare),
+    FUSION_PROXY_AUDIT_MAX_BYTES: String(config.mesh.audit.maxFileBytes),
+  };
 }
 
 function requireService(config: FusionConfig, name: string): ServiceConfig {

@@ -9,6 +9,7 @@ import type {
   MeshSettings,
 } from '@fusion/mesh-types';
 import {
+  decimal,
   duration,
   int,
   nonEmpty,
@@ -52,6 +53,12 @@ const http1 = object({
   idleTimeout: withDefault(duration({ min: SECOND, max: 24 * HOUR }), 60 * SECOND),
 });
 
+// The sidecar's own bounds (packages/proxy/src/env/proxy-env.ts, FUSION_PROXY_AUDIT_*).
+const audit = object({
+  allowed: withDefault(decimal(0, 1), 1),
+  maxFileBytes: withDefault(int(4_096, Number.MAX_SAFE_INTEGER), 16 * 1024 * 1024),
+});
+
 export const mesh = transform(
   object({
     trustDomain: withDefault(string(dnsName), 'cluster.local'),
@@ -60,6 +67,7 @@ export const mesh = transform(
     defaultInboundPolicy: withDefault(oneOf(INBOUND_POLICIES), 'all-authenticated'),
     proxyLogLevel: withDefault(string(nonEmpty), 'warn,linkerd=info'),
     http1: section(http1),
+    audit: section(audit),
   }),
   (m): MeshSettings => ({
     trustDomain: m.trustDomain,
@@ -75,6 +83,7 @@ export const mesh = transform(
       headerTimeoutMs: m.http1.headerTimeout,
       idleTimeoutMs: m.http1.idleTimeout,
     },
+    audit: { allowedShare: m.audit.allowed, maxFileBytes: m.audit.maxFileBytes },
   }),
 );
 

@@ -25,6 +25,11 @@ export const PROXY_ENV = {
   instance: 'FUSION_PROXY_INSTANCE',
   appReadinessPath: 'FUSION_PROXY_APP_READINESS_PATH',
   staticEndpoints: 'FUSION_PROXY_STATIC_ENDPOINTS',
+  /** The audit log's file (fusion.yaml `mesh.audit`); unset: no audit log. */
+  auditLog: 'FUSION_PROXY_AUDIT_LOG',
+  /** Share of allowed requests recorded, 0–1; denials always are. */
+  auditAllowed: 'FUSION_PROXY_AUDIT_ALLOWED',
+  auditMaxBytes: 'FUSION_PROXY_AUDIT_MAX_BYTES',
   /** Ports served as opaque TCP: the inbound listen port listed means the app is opaque. */
   inboundOpaquePorts: 'LINKERD2_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION',
   /** `service=host:port,…`: loopback listeners for the app's opaque TCP to mesh services. */

@@ -13,6 +13,7 @@ import {
 } from '@fusion/identity-client';
 import type { InboundDefaultPolicy } from '@fusion/mesh-types';
 import { parseIdentityName } from '@fusion/pki';
+import { DEFAULT_AUDIT_MAX_BYTES } from '../audit/index.ts';
 import type { H1ServerOptions } from '../h1/server.ts';
 import {
   DEFAULT_LOG_FILTER,
@@ -41,6 +42,7 @@ import {
   parseListenAddress,
   parsePortRanges,
   parseTcpUpstreams,
+  parseWholeNumber,
   type TcpUpstreamEnv,
 } from './values.ts';
 
@@ -78,6 +80,8 @@ export interface ProxyEnv {
   /** The gateway: also accept plain HTTP from outside the mesh on the inbound port. */
   readonly external: boolean;
   readonly staticEndpointsPath: string | undefined;
+  /** FUSION_PROXY_AUDIT_*: where access decisions are recorded; undefined: nowhere. */
+  readonly audit: AuditEnv | undefined;
   /** LINKERD2_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION; default none. */
   readonly inboundOpaquePorts: readonly PortRange[];
   /** The inbound listen port is among them: the app is opaque TCP (fusion.yaml `protocol: tcp`). */
@@ -89,6 +93,13 @@ export interface ProxyEnv {
   readonly http1: Required<H1ServerOptions>;
   /** Defaults worth logging once the logger exists (Linkerd warns about the same ones). */
   readonly warnings: readonly string[];
+}
+
+export interface AuditEnv {
+  readonly file: string;
+  /** Share of allowed requests recorded, 0–1 (default 1); denials always are. */
+  readonly allowedShare: number;
+  readonly maxBytes: number;
 }
 
 export class ProxyEnvError extends Error {
@@ -172,6 +183,7 @@ export function readProxyEnv(env: NodeJS.ProcessEnv = process.env): ProxyEnv {
     ),
     external: flag(PROXY_ENV.external),
     staticEndpointsPath: staticEndpointsPath(read, destinationAddr, warnings),
+    audit: readAuditEnv(read),
     inboundOpaquePorts:
       read.optional(PROXY_ENV.inboundOpaquePorts, PORT_RANGES, parsePortRanges) ?? [],
     outboundTcp: read.optional(PROXY_ENV.outboundTcp, TCP_UPSTREAMS, parseTcpUpstreams) ?? [],
@@ -209,6 +221,27 @@ function readDestinationName(
     parse,
   );
   return address ? name : undefined;
+}
+
+function readAuditEnv(read: EnvReader): AuditEnv | undefined {
+  const file = read.optional(PROXY_ENV.auditLog, 'an absolute file path', (text) =>
+    text.startsWith('/') ? text : undefined,
+  );
+  const allowedShare = read.optional(PROXY_ENV.auditAllowed, 'a number from 0 to 1', (text) => {
+    const share = /^(0|1|0?\.\d+|1\.0*)$/.test(text) ? Number(text) : Number.NaN;
+    return share >= 0 && share <= 1 ? share : undefined;
+  });
+  const maxBytes = read.optional(
+    PROXY_ENV.auditMaxBytes,
+    'a size in bytes of at least 4096',
+    (text) => parseWholeNumber(text, 4096, Number.MAX_SAFE_INTEGER),
+  );
+  if (file === undefined) return undefined;
+  return {
+    file,
+    allowedShare: allowedShare ?? 1,
+    maxBytes: maxBytes ?? DEFAULT_AUDIT_MAX_BYTES,
+  };
 }
 
 /** The file is the fallback when there is no destination service; with one it is not read. */

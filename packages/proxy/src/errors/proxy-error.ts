@@ -27,6 +27,8 @@ export type ProxyErrorCode =
   | 'CIRCUIT_OPEN'
   /** The caller is not allowed (policy), or did not present a mesh identity. */
   | 'UNAUTHORIZED'
+  /** The service's rate limit refused the request; `retryAfterSeconds` says when to come back. */
+  | 'RATE_LIMITED'
   /** The request could not be understood. */
   | 'BAD_REQUEST'
   | 'UNEXPECTED';
@@ -44,13 +46,15 @@ const STATUS: Record<ProxyErrorCode, number> = {
   REQUEST_TIMEOUT: 504,
   CIRCUIT_OPEN: 503,
   UNAUTHORIZED: 403,
+  RATE_LIMITED: 429,
   BAD_REQUEST: 400,
   UNEXPECTED: 502,
 };
 
 /**
  * What a gRPC caller gets instead of the HTTP status (Linkerd's errors/respond.rs): timeouts are
- * DEADLINE_EXCEEDED (4), a refused caller PERMISSION_DENIED (7), a request the proxy could not
+ * DEADLINE_EXCEEDED (4), a refused caller PERMISSION_DENIED (7), a rate-limited one
+ * RESOURCE_EXHAUSTED (8), a request the proxy could not
  * read INTERNAL (13, gRPC's mapping of HTTP 400), and everything about reaching the service
  * UNAVAILABLE (14), the code gRPC clients treat as transient.
  */
@@ -67,6 +71,7 @@ const GRPC_STATUS: Record<ProxyErrorCode, number> = {
   REQUEST_TIMEOUT: 4,
   CIRCUIT_OPEN: 14,
   UNAUTHORIZED: 7,
+  RATE_LIMITED: 8,
   BAD_REQUEST: 13,
   UNEXPECTED: 13,
 };
@@ -77,18 +82,21 @@ export class ProxyError extends Error {
   readonly status: number;
   /** The gRPC status a gRPC caller gets instead. */
   readonly grpcStatus: number;
+  /** Sent as `Retry-After` (RATE_LIMITED). */
+  readonly retryAfterSeconds: number | undefined;
 
   /** `status` overrides the code's own, for BAD_REQUEST's kinds (414, 431, 501, 505 …). */
   constructor(
     code: ProxyErrorCode,
     message: string,
-    options?: { cause?: unknown; status?: number },
+    options?: { cause?: unknown; status?: number; retryAfterSeconds?: number },
   ) {
     super(message, options);
     this.name = 'ProxyError';
     this.code = code;
     this.status = options?.status ?? STATUS[code];
     this.grpcStatus = GRPC_STATUS[code];
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 

@@ -36,6 +36,8 @@ export function errorResponse(error: ProxyError, requestHeaders?: HeaderList): P
   // Header values must be one line of visible ASCII.
   const reason = error.message.replace(/[^\x20-\x7e]+/g, ' ').slice(0, 300);
   const proxyError = `${error.code}: ${reason}`;
+  const retryAfter =
+    error.retryAfterSeconds === undefined ? [] : ['retry-after', String(error.retryAfterSeconds)];
   if (requestHeaders !== undefined && isGrpc(requestHeaders)) {
     return emptyResponse(
       200,
@@ -48,12 +50,13 @@ export function errorResponse(error: ProxyError, requestHeaders?: HeaderList): P
         grpcMessage(proxyError),
         PROXY_ERROR_HEADER,
         proxyError,
+        ...retryAfter,
       ]),
     );
   }
   return emptyResponse(
     error.status,
-    new HeaderList([PROXY_ERROR_HEADER, proxyError, 'content-length', '0']),
+    new HeaderList([PROXY_ERROR_HEADER, proxyError, ...retryAfter, 'content-length', '0']),
   );
 }
 

@@ -64,6 +64,7 @@ export function toProxyRequest(
       startedAt: process.hrtime.bigint(),
       clientId: facts.clientId,
       tls: facts.tls,
+      peerAddress: facts.peerAddress,
       originalVersion: 'HTTP/1.1',
     },
   };

@@ -19,6 +19,8 @@ export interface RequestContext {
   readonly clientId: string | undefined;
   /** Whether it arrived over mesh TLS. */
   readonly tls: boolean;
+  /** The caller's address, as the accepted connection showed it (inbound only). */
+  readonly peerAddress?: string;
   /** The version the original client spoke, kept so the far side can speak it to the app. */
   readonly originalVersion: HttpVersion;
 }

@@ -22,7 +22,7 @@ export type ServerRequest = IncomingMessage | Http2ServerRequest;
 export type ServerResponseLike = ServerResponse | Http2ServerResponse;
 
 /** What the listener knows about the connection, beyond the request itself. */
-export type ConnectionFacts = Pick<RequestContext, 'clientId' | 'tls'>;
+export type ConnectionFacts = Pick<RequestContext, 'clientId' | 'tls' | 'peerAddress'>;
 
 /** A request listener for http.createServer / http2.createSecureServer. */
 export function serve(handler: HttpHandler, facts: (req: ServerRequest) => ConnectionFacts) {
@@ -82,6 +82,7 @@ export function toProxyRequest(req: ServerRequest, facts: ConnectionFacts): Prox
       startedAt: process.hrtime.bigint(),
       clientId: facts.clientId,
       tls: facts.tls,
+      peerAddress: facts.peerAddress,
       originalVersion: version,
     },
   };

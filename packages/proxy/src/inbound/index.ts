@@ -1,19 +1,27 @@
 /**
  * The inbound side of the sidecar: terminates mesh mTLS on the service's published port, learns
- * who called from the caller's certificate, applies the default policy, records Linkerd's
- * metrics, and forwards to the app over pooled loopback connections with the caller's identity
+ * who called from the caller's certificate, applies the service's authorization and rate limit
+ * (auditing each decision), records Linkerd's metrics, and forwards to the app over pooled loopback connections with the caller's identity
  * in `l5d-client-id`.
  */
 import type { AddressInfo, Socket } from 'node:net';
 import type { IdentityClient } from '@fusion/identity-client';
-import type { FaultInjectionPolicy, InboundDefaultPolicy } from '@fusion/mesh-types';
+import type {
+  FaultInjectionPolicy,
+  InboundAuthorization,
+  InboundDefaultPolicy,
+  RateLimitPolicy,
+} from '@fusion/mesh-types';
 import type { Logger, Registry } from '@fusion/telemetry';
+import type { Audit } from '../audit/index.ts';
+import { authorizationLayer } from '../authz/index.ts';
 import type { ProxyError } from '../errors/proxy-error.ts';
 import { rescueLayer } from '../errors/rescue.ts';
 import { type FaultKind, faultLayer } from '../fault/index.ts';
 import type { H1ServerOptions } from '../h1/index.ts';
 import { createHttpMetrics } from '../metrics/http-metrics.ts';
 import { loopbackLabels, tcpMetrics } from '../metrics/tcp-metrics.ts';
+import { rateLimitLayer } from '../ratelimit/index.ts';
 import { loadShedLayer } from '../stack/load-shed.ts';
 import { stack } from '../stack/stack.ts';
 import { deadlineLayer } from '../timeout/index.ts';
@@ -24,7 +32,6 @@ import { type AppProtocol, newForwardToApp } from './forward-to-app.ts';
 import { listen } from './listener.ts';
 import { origProtoLayer } from './orig-proto.ts';
 import { inboundLabels } from './peer.ts';
-import { policyLayer } from './policy.ts';
 
 export { ORIG_PROTO_HEADER } from '../http/message.ts';
 export { CLIENT_ID_HEADER } from './client-id.ts';
@@ -59,6 +66,15 @@ export interface InboundOptions {
   readonly http1?: H1ServerOptions;
   /** This replica's name (`identity-2`), for faults that only some replicas inject. */
   readonly instance?: string;
+  /**
+   * fusion.yaml's `authorizationPolicies` for this service, as pushed now; until the first push
+   * (or without a control plane), `defaultPolicy` decides.
+   */
+  readonly authorization?: () => InboundAuthorization | undefined;
+  /** fusion.yaml's `rateLimits` for this service, as pushed now; none without it. */
+  readonly rateLimit?: () => RateLimitPolicy | undefined;
+  /** Records each access decision (the audit log); none without it. */
+  readonly audit?: Audit;
   /** fusion.yaml's `faultInjections` for this service, as pushed now; none without it. */
   readonly faults?: () => FaultInjectionPolicy | undefined;
   /** The control plane's identity: its readiness probes are never faulted. */
@@ -72,7 +88,7 @@ export interface InboundServer {
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 100;
-const noFaults = () => undefined;
+const none = () => undefined;
 const TO_APP = loopbackLabels('inbound', 'dst');
 
 export async function startInbound(options: InboundOptions): Promise<InboundServer> {
@@ -113,7 +129,7 @@ export async function startInbound(options: InboundOptions): Promise<InboundServ
     // Only for admitted callers, and inside the metrics: an injected failure is counted as one.
     .push(
       faultLayer({
-        policy: options.faults ?? noFaults,
+        policy: options.faults ?? none,
         instance: options.instance,
         onInjected: countFault,
         exempt: (request) =>
@@ -121,8 +137,27 @@ export async function startInbound(options: InboundOptions): Promise<InboundServ
           request.ctx.clientId === options.controlPlaneIdentity,
       }),
     )
+    // For admitted callers only: a refused request spends nobody's limit.
+    .push(
+      rateLimitLayer({
+        policy: options.rateLimit ?? none,
+        registry: options.registry,
+        ...(options.audit && { audit: options.audit }),
+      }),
+    )
     // Needs the verified caller from TLS; refuses before the app sees anything.
-    .push(policyLayer(admission))
+    .push(
+      authorizationLayer({
+        authorization: options.authorization ?? none,
+        fallback: options.defaultPolicy,
+        external: options.external ?? false,
+        registry: options.registry,
+        ...(options.controlPlaneIdentity && {
+          controlPlaneIdentity: options.controlPlaneIdentity,
+        }),
+        ...(options.audit && { audit: options.audit }),
+      }),
+    )
     // Outside the policy, so refused requests are counted too, labelled with their caller.
     .push(recordHttp(inboundLabels()))
     // Bounds the queue an overloaded proxy builds: past the bound, 503 at once (cheap: one count).

@@ -89,7 +89,15 @@ export async function listen(handler: HttpHandler, options: ListenerOptions): Pr
   // (WebSocket) go through the same handler there, then are piped (upgrade/).
   const plainServer = admission.acceptPlain
     ? (socket: Socket) =>
-        connections.servedH1(socket, serveH1(socket, handler, PLAIN_FACTS, options.http1))
+        connections.servedH1(
+          socket,
+          serveH1(
+            socket,
+            handler,
+            { ...PLAIN_FACTS, peerAddress: socket.remoteAddress },
+            options.http1,
+          ),
+        )
     : undefined;
 
   const front = net.createServer({ noDelay: true }, (socket) => {

@@ -12,6 +12,7 @@ import type { TransportLabels } from '../metrics/tcp-metrics.ts';
 
 /** What a caller's identity is read from: a TLSSocket's fields, none of which plain sockets have. */
 export interface MaybeTlsSocket {
+  readonly remoteAddress?: string;
   readonly encrypted?: boolean;
   readonly authorized?: boolean;
   getPeerCertificate?(): Pick<PeerCertificate, 'subjectaltname'>;
@@ -37,13 +38,16 @@ export function peerFacts(): (req: ServerRequest) => ConnectionFacts {
 
 /** The caller's identity: the first DNS SAN of a certificate that chains to our anchors. */
 export function factsOf(socket: MaybeTlsSocket): ConnectionFacts {
-  if (!socket.encrypted) return PLAIN;
+  const peerAddress = socket.remoteAddress;
+  if (!socket.encrypted) return peerAddress === undefined ? PLAIN : { ...PLAIN, peerAddress };
   const san = socket.authorized ? socket.getPeerCertificate?.().subjectaltname : undefined;
   const dns = san
     ?.split(', ')
     .find((entry) => entry.startsWith('DNS:'))
     ?.slice('DNS:'.length);
-  return { clientId: dns, tls: true };
+  return peerAddress === undefined
+    ? { clientId: dns, tls: true }
+    : { clientId: dns, tls: true, peerAddress };
 }
 
 /**

@@ -16,11 +16,14 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import type { IdentityClient } from '@fusion/identity-client';
 import { bindServerCredentials } from '@fusion/identity-client';
-import type { InboundDefaultPolicy } from '@fusion/mesh-types';
+import type { InboundAuthorization, InboundDefaultPolicy } from '@fusion/mesh-types';
 import type { Logger, Registry } from '@fusion/telemetry';
+import type { Audit } from '../audit/index.ts';
+import { authzMetrics, decideConnection } from '../authz/index.ts';
 import { asProxyError, ProxyError } from '../errors/proxy-error.ts';
+import type { ConnectionFacts } from '../http/serve.ts';
 import { admissionOf, isClusterAddress } from '../inbound/admission.ts';
-import { acceptedLabels } from '../inbound/peer.ts';
+import { acceptedLabels, factsOf } from '../inbound/peer.ts';
 import { loopbackLabels, tcpMetrics } from '../metrics/tcp-metrics.ts';
 import { OPAQUE_ALPN } from '../outbound/connect.ts';
 import { OpenConnections } from './drain.ts';
@@ -39,6 +42,9 @@ export interface OpaqueInboundOptions {
   readonly logger: Logger;
   /** `LINKERD2_PROXY_INBOUND_CONNECT_TIMEOUT`; default 100 ms. */
   readonly connectTimeoutMs?: number;
+  /** fusion.yaml's `authorizationPolicies` for this service, as pushed now. */
+  readonly authorization?: () => InboundAuthorization | undefined;
+  readonly audit?: Audit;
 }
 
 export interface OpaqueInbound {
@@ -64,6 +70,28 @@ export async function startOpaqueInbound(options: OpaqueInboundOptions): Promise
     throw new Error(`no mesh credentials yet for ${identity.identity}: start the identity client`);
   }
   const open = new OpenConnections();
+  const authz = authzMetrics(options.registry, 'tcp');
+  const fallback: InboundAuthorization = { defaultPolicy: options.defaultPolicy, rules: [] };
+  /** The pushed authorization decides each connection once its caller is known. */
+  const authorized = (socket: Socket, caller: ConnectionFacts): boolean => {
+    const current = options.authorization?.() ?? fallback;
+    const decision = decideConnection(current, caller, options.external ?? false);
+    const labels = [
+      decision.by,
+      caller.tls ? 'true' : 'no_identity',
+      caller.clientId ?? '',
+    ] as const;
+    if (decision.allowed) {
+      authz.allow.labels(...labels).inc();
+      options.audit?.connection(caller, 'allow', decision.by);
+      return true;
+    }
+    authz.deny.labels(...labels).inc();
+    const reason = `${caller.clientId ?? 'an unauthenticated caller'} is not authorized by ${decision.by}`;
+    options.audit?.connection(caller, 'deny', decision.by, reason);
+    refuse(socket, 'UNAUTHORIZED', reason);
+    return false;
+  };
   const refuse = (socket: Socket, code: 'UNAUTHORIZED' | 'TLS_HANDSHAKE', why: string) => {
     metrics.countError('inbound', code);
     logger.info({ remote: socket.remoteAddress, code, reason: why }, 'opaque connection refused');
@@ -109,7 +137,7 @@ export async function startOpaqueInbound(options: OpaqueInboundOptions): Promise
   const unbind = bindServerCredentials(tlsServer, identity, NO_TICKETS);
   tlsServer.on('secureConnection', (socket: TLSSocket) => {
     metrics.trackConnection(socket, acceptedLabels(socket));
-    forward(socket);
+    if (authorized(socket, factsOf(socket))) forward(socket);
   });
   // Node drops a connection whose handshake failed without telling the client why (a missing
   // certificate shows there as an alert at best): the reason is only here.
@@ -132,7 +160,8 @@ export async function startOpaqueInbound(options: OpaqueInboundOptions): Promise
       socket.unshift(first);
       if (first[0] === TLS_HANDSHAKE) return void tlsServer.emit('connection', socket);
       metrics.trackConnection(socket, acceptedLabels({ encrypted: false }));
-      forward(socket);
+      const caller = { clientId: undefined, tls: false, peerAddress: socket.remoteAddress };
+      if (authorized(socket, caller)) forward(socket);
     });
   });
   await new Promise<void>((resolve, reject) => {
