@@ -9,23 +9,11 @@ import { check } from './testing.ts';
 
 const REAL_FILE = fileURLToPath(new URL('../../../fusion.yaml', import.meta.url));
 
-test('the real fusion.yaml validates, warning once per policy field the sidecar ignores', () => {
+test('the real fusion.yaml validates without a warning: every policy it writes is enforced', () => {
   const text = readFileSync(REAL_FILE, 'utf8');
   const result = parseConfig(text, { file: 'fusion.yaml' });
   assert.ok(result.ok, JSON.stringify(result));
-  // Each warning sits on its key; found here so editing the file moves nothing.
-  const lines = text.split('\n');
-  const lineOf = (needle: string, after = 0) =>
-    lines.findIndex((l, i) => i >= after && l.includes(needle)) + 1;
-  const gateway = lineOf('- name: api-gateway-limit');
-  assert.deepEqual(
-    result.warnings.map((w) => `${w.line}:${w.column} ${w.path}`),
-    [
-      // The seed's trafficPolicies and circuitBreakers are enforced: only the rate limit is not.
-      `${lineOf('total:', gateway)}:7 rateLimits[0].policy.total`,
-    ],
-  );
-  assert.match(result.warnings[0]!.message, /compiled for calls to api-gateway, not enforced yet/);
+  assert.deepEqual(result.warnings, []);
   const { services } = result.config;
   assert.deepEqual(
     Object.values(services).map((s) => [s.name, s.port]),
@@ -75,8 +63,7 @@ test('loadConfigFile checks entry files relative to the file and names the file 
     }
     const loaded = loadConfigFile(file);
     assert.ok(loaded.ok);
-    // One per policy field the sidecar does not enforce yet (the rate limit).
-    assert.equal(loaded.warnings.length, 1);
+    assert.deepEqual(loaded.warnings, []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -147,6 +134,7 @@ test('a minimal file gets every default', () => {
         headerTimeoutMs: 10_000,
         idleTimeoutMs: 60_000,
       },
+      audit: { allowedShare: 1, maxFileBytes: 16_777_216 },
     },
     infrastructure: {
       postgres: {

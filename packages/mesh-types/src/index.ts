@@ -65,6 +65,7 @@ export type {
   SessionAffinity,
   WeightedBackend,
 } from './policy.ts';
+export { identityMatches } from './policy.ts';
 export type { PolicyUpdate, PolicyWatchRequest } from './policy-api.ts';
 export { POLICY_WATCH_PATH } from './policy-api.ts';
 export type {

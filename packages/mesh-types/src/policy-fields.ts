@@ -36,7 +36,10 @@ export const POLICY_FIELDS = [
 
 export type PolicyField = (typeof POLICY_FIELDS)[number];
 
-/** What the sidecars apply: the caller's outbound (routes, retries, breakers), the callee's faults. */
+/**
+ * What the sidecars apply: the caller's outbound (routes, retries, breakers), the callee's
+ * authorization, rate limit and faults.
+ */
 export const ENFORCED_POLICY_FIELDS: readonly PolicyField[] = [
   // Met by the mesh's mutual TLS on every call; DISABLE is refused by the loader.
   'tls.mode',
@@ -54,6 +57,12 @@ export const ENFORCED_POLICY_FIELDS: readonly PolicyField[] = [
   'circuitBreaker.maxRetries',
   'circuitBreaker.failureAccrual',
   // The callee's inbound sidecar.
+  'authorization.default',
+  'authorization.clients',
+  'authorization.routes',
+  'rateLimit.total',
+  'rateLimit.identity',
+  'rateLimit.overrides',
   'faultInjection.abort',
   'faultInjection.delay',
 ];

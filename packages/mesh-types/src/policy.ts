@@ -50,6 +50,15 @@ export interface AuthorizationRule {
   readonly routes: readonly RouteMatch[];
 }
 
+/**
+ * Whether `identity` is one an authorization or rate-limit entry names: exactly, by `*` (any
+ * meshed caller), or by `*.suffix` (Linkerd's MeshTLSAuthentication wildcards).
+ */
+export function identityMatches(pattern: string, identity: string): boolean {
+  if (pattern === '*' || pattern === identity) return true;
+  return pattern.startsWith('*.') && identity.endsWith(pattern.slice(1));
+}
+
 export interface ClientMatch {
   /** Exact identity names, `*` (any meshed client) or `*.suffix`. */
   readonly identities: readonly string[];

@@ -78,16 +78,54 @@ authorizationPolicies:
 });
 
 test('a valid file gets one not-enforced warning per written field, at its key', () => {
-  const text = file(`rateLimits:
-  - name: limit
-    selector: { matchLabels: { tier: core } }
+  const text = file(`trafficPolicies:
+  - name: canary
+    selector: { matchLabels: { app: ai-kernel } }
     policy:
-      total: { requestsPerSecond: 100 }
+      traffic:
+        - destination: { selector: { matchLabels: { app: identity } } }
+          policy:
+            split: [{ backend: identity, weight: 90 }, { backend: identity-canary, weight: 10 }]
 `);
   assert.deepEqual(check(text), {
     errors: [],
     warnings: [
-      '26:7 rateLimits[0].policy.total: rateLimit.total compiled for calls to ai-kernel, identity, vision, not enforced yet by the sidecar',
+      '29:13 trafficPolicies[0].policy.traffic[0].policy.split: split compiled for ai-kernel -> identity, not enforced yet by the sidecar',
+    ],
+  });
+});
+
+test('a dependency whose authorization does not admit its caller is a warning at the dependsOn entry', () => {
+  const text = withServices(
+    `  ai-kernel:
+    port: 8001
+    command: x
+    dependsOn: [identity, vision]
+  identity:
+    port: 8002
+    command: x
+  vision:
+    port: 8007
+    command: x
+`,
+    `authorizationPolicies:
+  - name: identity-callers
+    selector: { matchLabels: { app: identity } }
+    policy:
+      allow:
+        - clients: { services: [vision] }
+  - name: vision-callers
+    selector: { matchLabels: { app: vision } }
+    policy:
+      allow:
+        - clients: { identities: ['*.default.serviceaccount.identity.cluster.local'] }
+          routes: [{ path: { prefix: /images } }]
+`,
+  );
+  assert.deepEqual(check(text), {
+    errors: [],
+    warnings: [
+      '6:17 services.ai-kernel.dependsOn[0]: ai-kernel calls identity, but no authorizationPolicies rule of identity admits it (default deny): its calls will be refused with 403; add ai-kernel to the clients of a block selecting identity',
     ],
   });
 });

@@ -18,6 +18,7 @@ test('mesh defaults are Linkerd defaults', () => {
       headerTimeoutMs: 10_000,
       idleTimeoutMs: 60_000,
     },
+    audit: { allowedShare: 1, maxFileBytes: 16_777_216 },
   });
 });
 
@@ -34,6 +35,9 @@ http1:
   maxHeaders: 50
   headerTimeout: 2s
   idleTimeout: 5m
+audit:
+  allowed: 0.25
+  maxFileBytes: 1048576
 `;
   assert.deepEqual(runSchema(mesh, text).value, {
     trustDomain: 'mesh.example.org',
@@ -49,6 +53,7 @@ http1:
       headerTimeoutMs: 2_000,
       idleTimeoutMs: 300_000,
     },
+    audit: { allowedShare: 0.25, maxFileBytes: 1_048_576 },
   });
 });
 

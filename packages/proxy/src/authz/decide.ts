@@ -14,11 +14,12 @@
  * The external gateway exists for callers from outside the mesh: there a default other than
  * `deny` admits everyone, so the mesh-wide `all-authenticated` cannot lock the public out.
  */
-import type {
-  AuthorizationRule,
-  ClientMatch,
-  InboundAuthorization,
-  InboundDefaultPolicy,
+import {
+  type AuthorizationRule,
+  type ClientMatch,
+  type InboundAuthorization,
+  type InboundDefaultPolicy,
+  identityMatches,
 } from '@fusion/mesh-types';
 import type { ProxyRequest } from '../http/message.ts';
 import { isClusterAddress } from '../inbound/admission.ts';
@@ -50,11 +51,7 @@ function decision(allowed: boolean, by: string): Decision {
 
 export function clientMatches(clients: ClientMatch, clientId: string | undefined): boolean {
   if (clientId === undefined) return clients.unauthenticated;
-  for (const pattern of clients.identities) {
-    if (pattern === '*' || pattern === clientId) return true;
-    // `*.suffix` matches any identity ending in `.suffix`, as Linkerd's MeshTLSAuthentication.
-    if (pattern.startsWith('*.') && clientId.endsWith(pattern.slice(1))) return true;
-  }
+  for (const pattern of clients.identities) if (identityMatches(pattern, clientId)) return true;
   return false;
 }
 
