@@ -1,5 +1,6 @@
 /** The `fusion` command line. One file per command under commands/. */
 import { Command } from 'commander';
+import { registerAudit } from './commands/audit.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDown } from './commands/down.ts';
@@ -22,5 +23,6 @@ registerStatus(program);
 registerConfig(program);
 registerIdentity(program);
 registerCheck(program);
+registerAudit(program);
 
 await program.parseAsync(process.argv);
