@@ -10,12 +10,11 @@ import { type AuditEntry, type AuditFilter, auditFiles, matches, parseRecords } 
 
 export const FOLLOW_INTERVAL_MS = 500;
 
+/** Where each file was read up to, and which file (inode) that was. */
+export type Offsets = Map<string, { readonly ino: number; readonly offset: number }>;
+
 /** Reads what each file gained since `offsets` says; updates `offsets`. */
-export function readNew(
-  dir: string,
-  offsets: Map<string, number>,
-  filter: AuditFilter,
-): AuditEntry[] {
+export function readNew(dir: string, offsets: Offsets, filter: AuditFilter): AuditEntry[] {
   const found: AuditEntry[] = [];
   for (const file of auditFiles(dir)) {
     if (file.endsWith('.1')) continue;
