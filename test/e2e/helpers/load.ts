@@ -19,6 +19,8 @@ export interface LoadOptions {
   readonly maxInFlight?: number;
   /** Stops early when it resolves. */
   readonly until?: Promise<unknown>;
+  /** Told of each response: when it was sent (ms from the start), and what came back. */
+  readonly onResponse?: (sentAtMs: number, response: Response, latencyMs: number) => void;
 }
 
 export async function steadyLoad(options: LoadOptions): Promise<LoadOutcome> {
@@ -40,10 +42,12 @@ export async function steadyLoad(options: LoadOptions): Promise<LoadOutcome> {
     if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
     sent++;
     // When it was sent, so failures can be laid beside what the test did at that moment.
-    const at = `${((performance.now() - started) / 1000).toFixed(1)} s`;
+    const sentAt = performance.now();
+    const at = `${((sentAt - started) / 1000).toFixed(1)} s`;
     const request = fetch(url, { signal: AbortSignal.timeout(10_000) })
       .then(async (response) => {
         const body = await response.text();
+        options.onResponse?.(sentAt - started, response, performance.now() - sentAt);
         if (response.ok) ok++;
         else failures.push(`${at}: HTTP ${response.status} ${body.slice(0, 300)}`);
       })
