@@ -52,7 +52,9 @@ options:
                destination service and enforce a retry + timeout + circuit-breaker policy
                (checked in /config first), \`fusion+dst\`, a third on the destination service
                without a policy, and what the policy costs: CPU per 1,000 requests,
-               fusion+policy / fusion+dst, worst proxy, at each rate. Exits 1 without measuring
+               fusion+policy / fusion+dst, worst proxy, at each rate; and \`fusion+access\`, a pair
+               with an authorization policy, a rate limit and the audit log, against the same
+               baseline. Exits 1 without measuring
                it if the fusion-proxy run does not enforce it (then try --programs worktree)
   --programs SRC  pair: what fusion-proxy and the control plane run from — HEAD (default:
                the committed sources, bundled as fusion up runs a sidecar), worktree (the

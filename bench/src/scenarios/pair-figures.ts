@@ -13,6 +13,7 @@ export const PATHS: readonly PathName[] = [
   'fusion',
   'fusion+dst',
   'fusion+policy',
+  'fusion+access',
 ];
 export const ROLES: readonly ProxyRole[] = ['client side', 'server side'];
 export const LABEL: Record<PathName, string> = {
@@ -21,6 +22,7 @@ export const LABEL: Record<PathName, string> = {
   fusion: 'fusion pair',
   'fusion+dst': 'fusion pair, destination service',
   'fusion+policy': 'fusion pair + policy',
+  'fusion+access': 'fusion pair + access control',
 };
 /** The rate the goals are stated at. */
 export const GOAL_RATE = 1000;
@@ -79,6 +81,8 @@ export interface PairFigures {
   readonly wrk: Partial<Record<PathName, Aggregate>>;
   /** With `--policy`: fusion+policy / fusion+dst, worst proxy, per rate and at `max`. */
   readonly policyCost?: Record<string, PolicyCost | undefined>;
+  /** With `--policy`: fusion+access / fusion+dst, the same way. */
+  readonly accessCost?: Record<string, PolicyCost | undefined>;
 }
 
 export function pairFigures(run: PairRun): PairFigures {
@@ -98,19 +102,20 @@ export function pairFigures(run: PairRun): PairFigures {
   };
   const atRate = Object.fromEntries(run.options.rates.map((r) => [String(r), byPath('rate', r)]));
   const max = byPath('max');
-  const cost = (at: Partial<Record<PathName, Aggregate>> | undefined) =>
-    policyCost(ROLES, at?.['fusion+dst'], at?.['fusion+policy']);
+  const costOf = (path: 'fusion+policy' | 'fusion+access') => {
+    const cost = (at: Partial<Record<PathName, Aggregate>> | undefined) =>
+      policyCost(ROLES, at?.['fusion+dst'], at?.[path]);
+    return {
+      ...Object.fromEntries(run.options.rates.map((r) => [String(r), cost(atRate[r])])),
+      max: cost(max),
+    };
+  };
   return {
     atRate,
     max,
     wrk: byPath('wrk'),
     ...(run.options.policy
-      ? {
-          policyCost: {
-            ...Object.fromEntries(run.options.rates.map((r) => [String(r), cost(atRate[r])])),
-            max: cost(max),
-          },
-        }
+      ? { policyCost: costOf('fusion+policy'), accessCost: costOf('fusion+access') }
       : {}),
   };
 }

@@ -34,25 +34,29 @@ const cell = (c: PolicyCost | undefined) => (c ? `${c.ratio.toFixed(2)}× (${c.r
 /** The resource table's row: one cell per rate, then @max; the RSS columns empty. */
 export function policyCostRows(
   run: PairRun,
-  cost: Record<string, PolicyCost | undefined> | undefined,
+  costs: Partial<Record<'policy' | 'access', Record<string, PolicyCost | undefined>>>,
 ): (string | number)[][] {
-  if (!cost) return [];
-  return [
-    [
-      'policy cost',
-      'worst proxy, fusion+policy / fusion+dst',
-      ...run.options.rates.map((r) => cell(cost[String(r)])),
-      cell(cost.max),
-      '–',
-      '–',
-      '–',
-    ],
-  ];
+  return (['policy', 'access'] as const).flatMap((what) => {
+    const cost = costs[what];
+    if (!cost) return [];
+    return [
+      [
+        `${what} cost`,
+        `worst proxy, fusion+${what} / fusion+dst`,
+        ...run.options.rates.map((r) => cell(cost[String(r)])),
+        cell(cost.max),
+        '–',
+        '–',
+        '–',
+      ],
+    ];
+  });
 }
 
 export function policyCostNotes(run: PairRun): string[] {
   if (!run.options.policy) return [];
   return [
     `**policy cost**: CPU s per 1,000 requests of the fusion pair with a policy in force (fusion.yaml \`trafficPolicies\` from the client’s service to the upstream: \`timeout: 10s\`, \`retries: { attempts: 2, perTryTimeout: 5s }\`; \`circuitBreakers\` \`maxRequests: 10000\` — checked in the client-side proxy’s /config; the layers run on every request and never fire) over the fusion+dst pair’s, for the proxy whose ratio is larger. Goal (reported against): ≤ ${POLICY_COST_GOAL.toFixed(2)}×. Both pairs get endpoints and policy from the destination service, as under \`fusion up\` (fusion+dst’s services have no policy), so they differ in the policy alone; the plain fusion pair reads a static endpoints file.`,
+    `**access cost**: the same for fusion+access, whose server side enforces an authorization policy admitting the client (\`authorizationPolicies\`) and a rate limit far above the load (\`rateLimits\` total and per identity), and records every decision in its audit log as under \`fusion up\` (\`mesh.audit.allowed: 1\`). Goal (reported against): ≤ ${POLICY_COST_GOAL.toFixed(2)}×.`,
   ];
 }

@@ -227,7 +227,7 @@ function resourceTable(run: PairRun, figures: PairFigures): Table {
   const pairs: PathName[] = [
     'haproxy',
     'fusion',
-    ...(run.options.policy ? (['fusion+dst', 'fusion+policy'] as const) : []),
+    ...(run.options.policy ? (['fusion+dst', 'fusion+policy', 'fusion+access'] as const) : []),
   ];
   for (const path of pairs) {
     for (const role of ROLES) {
@@ -265,7 +265,14 @@ function resourceTable(run: PairRun, figures: PairFigures): Table {
       `peak RSS MB @${at} rps`,
       'peak RSS MB (whole run)',
     ],
-    rows: [...rows, ...policyCostRows(run, figures.policyCost), upstreamRow],
+    rows: [
+      ...rows,
+      ...policyCostRows(run, {
+        ...(figures.policyCost && { policy: figures.policyCost }),
+        ...(figures.accessCost && { access: figures.accessCost }),
+      }),
+      upstreamRow,
+    ],
     notes: [
       ...policyCostNotes(run),
       'CPU: utime + stime from /proc/<pid>/stat before and after each measurement (10 ms ticks), over the 2xx responses of that measurement. The upstream row (direct path) is the app’s own cost, for scale.',

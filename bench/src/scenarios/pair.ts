@@ -25,7 +25,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startControlPlane } from '../fixtures/control-plane.ts';
 import { type PairServices, startFusionPair, UPSTREAM_SERVICE } from '../fixtures/fusion-pair.ts';
 import { startHaproxyPair } from '../fixtures/haproxy.ts';
-import { BARE_SERVICES, PAIR_POLICY_CONFIG, policyNotInForce } from '../fixtures/pair-policy.ts';
+import {
+  ACCESS_SERVICES,
+  accessNotInForce,
+  BARE_SERVICES,
+  PAIR_POLICY_CONFIG,
+  policyNotInForce,
+} from '../fixtures/pair-policy.ts';
 import type { Child } from '../fixtures/processes.ts';
 import { bundledProgram, type Program, type ProgramSource } from '../fixtures/program.ts';
 import { startUpstream } from '../fixtures/upstream.ts';
@@ -42,7 +48,13 @@ import {
 import { cpuSeconds, memory, resetPeakRss } from '../proc.ts';
 import { type ProfileSummary, topSelfTime } from '../profile.ts';
 
-export type PathName = 'direct' | 'haproxy' | 'fusion' | 'fusion+dst' | 'fusion+policy';
+export type PathName =
+  | 'direct'
+  | 'haproxy'
+  | 'fusion'
+  | 'fusion+dst'
+  | 'fusion+policy'
+  | 'fusion+access';
 export type ProxyRole = 'client side' | 'server side';
 
 export interface PairOptions {
@@ -153,7 +165,7 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
     const runProfileDir = options.profileDir
       ? join(options.profileDir, `pair-${new Date().toISOString().replace(/[:.]/g, '-')}`)
       : undefined;
-    const fusionPair = (name: 'fusion' | 'fusion+dst' | 'fusion+policy') => {
+    const fusionPair = (name: 'fusion' | 'fusion+dst' | 'fusion+policy' | 'fusion+access') => {
       const extra = name === 'fusion' ? undefined : name.slice('fusion+'.length);
       const profileDir = runProfileDir && (extra ? join(runProfileDir, extra) : runProfileDir);
       return startFusionPair({
@@ -166,6 +178,14 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
           destination: true,
           label: 'on the destination service',
           services: BARE_SERVICES,
+        }),
+        ...(name === 'fusion+access' && {
+          destination: true,
+          label: 'with access control',
+          services: ACCESS_SERVICES,
+          serverEnv: {
+            FUSION_PROXY_AUDIT_LOG: join(dir, 'audit', `${ACCESS_SERVICES.upstream}.log`),
+          },
         }),
         ...(profileDir ? { profileDir } : {}),
       }).catch((error: Error) => {
@@ -181,6 +201,8 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
     if (bare) stops.push(() => bare.stop());
     const withPolicy = options.policy ? await fusionPair('fusion+policy') : undefined;
     if (withPolicy) stops.push(() => withPolicy.stop());
+    const withAccess = options.policy ? await fusionPair('fusion+access') : undefined;
+    if (withAccess) stops.push(() => withAccess.stop());
 
     const client = (port: number, host?: string) =>
       http1Client({
@@ -211,6 +233,14 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
             {
               ...pairPath('fusion+policy', withPolicy),
               check: () => policyProblem(withPolicy.clientAdminPort),
+            },
+          ]
+        : []),
+      ...(withAccess
+        ? [
+            {
+              ...pairPath('fusion+access', withAccess),
+              check: () => accessNotInForce(withAccess.serverAdminPort),
             },
           ]
         : []),
@@ -342,6 +372,7 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
           { path: 'fusion' as const, pair: fusion, dir: runProfileDir },
           { path: 'fusion+dst' as const, pair: bare, dir: join(runProfileDir, 'dst') },
           { path: 'fusion+policy' as const, pair: withPolicy, dir: join(runProfileDir, 'policy') },
+          { path: 'fusion+access' as const, pair: withAccess, dir: join(runProfileDir, 'access') },
         ].flatMap(({ path, pair, dir }) => (pair ? profilesOf(path, pair.services, dir) : []))
       : [];
     return {

@@ -239,6 +239,13 @@ function currentConfig(): unknown {
       appProtocol: env.appProtocol,
       defaultPolicy: env.inboundDefaultPolicy,
       external: env.external,
+      // What decides each request now: the pushed policy's, or the default policy alone.
+      authorization: destination?.policy?.current()?.inbound.authorization ?? {
+        defaultPolicy: env.inboundDefaultPolicy,
+        rules: [],
+      },
+      rateLimit: destination?.policy?.current()?.inbound.rateLimit ?? null,
+      audit: env.audit ?? null,
     },
     outbound: {
       listen: listeners.outbound
