@@ -78,6 +78,7 @@ export type {
   GrpcStatusCondition,
   HttpMethod,
   LabelSelector,
+  MirrorConfig,
   RateConfig,
   RateLimitBlock,
   RateOverrideConfig,

@@ -66,6 +66,14 @@ export interface TrafficRulePolicy {
   readonly routes?: readonly RouteConfig[];
   readonly split?: readonly SplitBackendConfig[];
   readonly sessionAffinity?: SessionAffinityConfig;
+  readonly mirror?: MirrorConfig;
+}
+
+/** A share of the requests copied to another service, its answers discarded. */
+export interface MirrorConfig {
+  readonly backend: string;
+  /** 0–100. */
+  readonly percentage: number;
 }
 
 export interface RetriesConfig {
@@ -92,6 +100,7 @@ export interface RouteConfig {
   readonly timeoutMs?: number;
   readonly retries?: RetriesConfig;
   readonly split?: readonly SplitBackendConfig[];
+  readonly mirror?: MirrorConfig;
 }
 
 /** Every condition given must hold; none given matches every request. */

@@ -126,6 +126,8 @@ export interface OutboundRoute {
   readonly retries?: RetryPolicy;
   /** Where requests go, by weight; a destination that is not split has itself, weight 1. */
   readonly backends: readonly WeightedBackend[];
+  /** A share copied to another service; its answers are discarded. */
+  readonly mirror?: { readonly service: string; readonly percentage: number };
 }
 
 /** Every condition present must hold; `{ headers: [] }` matches every request. */

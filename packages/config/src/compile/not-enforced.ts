@@ -43,6 +43,7 @@ function routeFields(route: RouteConfig, path: Path): FieldAt[] {
   if (route.timeoutMs !== undefined) found.push({ field: 'timeout', path: [...path, 'timeout'] });
   if (route.retries) found.push(...retryFields(route.retries, [...path, 'retries']));
   if (route.split) found.push({ field: 'split', path: [...path, 'split'] });
+  if (route.mirror) found.push({ field: 'mirror', path: [...path, 'mirror'] });
   return found;
 }
 

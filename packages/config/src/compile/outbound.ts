@@ -6,6 +6,7 @@
  */
 import type {
   CircuitBreakerPolicy,
+  MirrorConfig,
   OutboundPolicy,
   OutboundRoute,
   RetriesConfig,
@@ -37,6 +38,10 @@ function compileRetries(retries: RetriesConfig): RetryPolicy {
   };
 }
 
+function compileMirror(mirror: MirrorConfig): NonNullable<OutboundRoute['mirror']> {
+  return { service: mirror.backend, percentage: mirror.percentage };
+}
+
 function compileSplit(split: readonly SplitBackendConfig[]): WeightedBackend[] {
   return split.map((b) => ({ service: b.backend, weight: b.weight ?? DEFAULT_BACKEND_WEIGHT }));
 }
@@ -45,6 +50,7 @@ interface RouteSettings {
   readonly timeoutMs?: number;
   readonly retries?: RetryPolicy;
   readonly backends: readonly WeightedBackend[];
+  readonly mirror?: OutboundRoute['mirror'];
 }
 
 function route(name: string, match: OutboundRoute['match'], s: RouteSettings): OutboundRoute {
@@ -88,6 +94,7 @@ export function compileOutbound(destination: string, s: Settings): OutboundPolic
     backends: s.split
       ? compileSplit(s.split.value)
       : [{ service: destination, weight: DEFAULT_BACKEND_WEIGHT }],
+    ...(s.mirror && { mirror: compileMirror(s.mirror.value) }),
   };
   const written = (s.routes?.value ?? []).map((r) =>
     route(r.name, compileMatch(r.match), {
@@ -98,6 +105,9 @@ export function compileOutbound(destination: string, s: Settings): OutboundPolic
         retries: r.retries ? compileRetries(r.retries) : own.retries,
       }),
       backends: r.split ? compileSplit(r.split) : own.backends,
+      ...((r.mirror ?? own.mirror) !== undefined && {
+        mirror: r.mirror ? compileMirror(r.mirror) : own.mirror,
+      }),
     }),
   );
   const budget = s.retryBudget?.value;

@@ -11,6 +11,7 @@ import type {
   FaultInjectionBlock,
   FusionConfig,
   InboundDefaultPolicy,
+  MirrorConfig,
   RateLimitBlock,
   RetriesConfig,
   RetryBudgetConfig,
@@ -39,6 +40,7 @@ export interface OutboundSettings {
   routes: readonly RouteConfig[];
   split: readonly SplitBackendConfig[];
   sessionAffinity: SessionAffinityConfig;
+  mirror: MirrorConfig;
   'circuitBreaker.maxConnections': number;
   'circuitBreaker.maxRequests': number;
   'circuitBreaker.maxPendingRequests': number;
@@ -198,6 +200,7 @@ export function planPolicies(config: FusionConfig): Plan {
           ['routes', p.routes, 'routes'],
           ['split', p.split, 'split'],
           ['sessionAffinity', p.sessionAffinity, 'sessionAffinity'],
+          ['mirror', p.mirror, 'mirror'],
         ],
         ['trafficPolicies', i, 'policy', 'traffic', j, 'policy'],
         name,

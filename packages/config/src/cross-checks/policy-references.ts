@@ -1,10 +1,11 @@
 /**
- * Services named inside policy blocks — split backends, authorized clients, rate-limit
+ * Services named inside policy blocks — split and mirror backends, authorized clients, rate-limit
  * overrides — must be services of the file: a misspelt name would split traffic to nowhere or
  * authorize an identity nobody holds, and both fail only at run time.
  */
 import type {
   AuthorizationPolicyBlock,
+  MirrorConfig,
   RateLimitBlock,
   SplitBackendConfig,
   TrafficPolicy,
@@ -25,12 +26,20 @@ function splitRefs(split: readonly SplitBackendConfig[] | undefined, base: Steps
   return (split ?? []).map((b, i) => ({ name: b.backend, path: [...base, 'split', i, 'backend'] }));
 }
 
+function mirrorRefs(mirror: MirrorConfig | undefined, base: Steps): NameRef[] {
+  return mirror ? [{ name: mirror.backend, path: [...base, 'mirror', 'backend'] }] : [];
+}
+
 export function trafficPolicyRefs(policy: TrafficPolicy): NameRef[] {
   return policy.policy.traffic.flatMap((rule, i) => {
     const base: Steps = ['policy', 'traffic', i, 'policy'];
     return [
       ...splitRefs(rule.policy.split, base),
-      ...(rule.policy.routes ?? []).flatMap((r, j) => splitRefs(r.split, [...base, 'routes', j])),
+      ...mirrorRefs(rule.policy.mirror, base),
+      ...(rule.policy.routes ?? []).flatMap((r, j) => [
+        ...splitRefs(r.split, [...base, 'routes', j]),
+        ...mirrorRefs(r.mirror, [...base, 'routes', j]),
+      ]),
     ];
   });
 }

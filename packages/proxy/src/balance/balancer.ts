@@ -109,7 +109,8 @@ class P2cBalancer implements Balancer {
 
   readonly handle: HttpHandler = (request) => {
     const tried = request.tried;
-    const member = this.#pick(tried);
+    const key = request.affinityKey;
+    const member = key === undefined ? this.#pick(tried) : this.#pickFor(key, tried);
     if (!member) return Promise.reject(this.#failFast());
     tried?.push(member.key);
     // An RTT that includes the TLS handshake would say nothing about the replica's speed.
@@ -179,6 +180,32 @@ class P2cBalancer implements Balancer {
     return this.#pickAmong(() => true);
   }
 
+  /**
+   * Session affinity by rendezvous hashing: the endpoint with the highest hash of (key,
+   * endpoint) among those ready (else connecting), not in `avoid`. Adding an endpoint moves only
+   * the keys it now wins (about 1/N), removing one only its own; an unready or ejected endpoint's
+   * keys go to their next choice and come back when it does.
+   */
+  #pickFor(key: string, avoid?: readonly string[]): Member | undefined {
+    let best: Member | undefined;
+    let bestScore = -1;
+    let bestReady = false;
+    for (const member of this.#members) {
+      if (avoid?.includes(member.key)) continue;
+      const status = member.service.status();
+      const ready = status === 'ready';
+      if (!ready && status !== 'pending') continue;
+      if (bestReady && !ready) continue;
+      const score = rendezvousScore(key, member.key);
+      if ((ready && !bestReady) || score > bestScore) {
+        best = member;
+        bestScore = score;
+        bestReady = ready;
+      }
+    }
+    return best ?? (avoid !== undefined && avoid.length > 0 ? this.#pickFor(key) : undefined);
+  }
+
   #pickAmong(allowed: (member: Member) => boolean): Member | undefined {
     const ready = this.#ready;
     const connecting = this.#connecting;
@@ -202,4 +229,26 @@ class P2cBalancer implements Balancer {
         : `all ${n} of its endpoints are failing to connect`;
     return new ProxyError('FAIL_FAST', `service ${this.#service} is unavailable: ${why}`);
   }
+}
+
+/** FNV-1a over the key, a separator and the endpoint, then a final mix: 32 bits, unsigned. */
+export function rendezvousScore(key: string, endpoint: string): number {
+  let hash = 0x811c9dc5;
+  const mix = (text: string) => {
+    for (let i = 0; i < text.length; i++) {
+      hash ^= text.charCodeAt(i);
+      hash = Math.imul(hash, 0x01000193);
+    }
+  };
+  mix(key);
+  hash ^= 0;
+  hash = Math.imul(hash, 0x01000193);
+  mix(endpoint);
+  // FNV's low bits mix poorly for similar inputs: murmur3's finaliser spreads them.
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return hash >>> 0;
 }

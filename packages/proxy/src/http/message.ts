@@ -52,6 +52,11 @@ export interface ProxyRequest {
    * `previous_hosts`): a retry should not land on the replica that just failed it.
    */
   readonly tried?: string[];
+  /**
+   * Set by the route stage when the caller's policy asks for session affinity: requests with the
+   * same key go to the same endpoint while it is healthy (the balancer's rendezvous hashing).
+   */
+  readonly affinityKey?: string;
 }
 
 export interface ProxyResponse {

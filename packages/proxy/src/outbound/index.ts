@@ -11,6 +11,7 @@ import type { Discovery } from '../discovery/index.ts';
 import type { ProxyError } from '../errors/proxy-error.ts';
 import { rescueLayer } from '../errors/rescue.ts';
 import type { H1ServerOptions } from '../h1/index.ts';
+import type { HttpHandler } from '../http/message.ts';
 import { tcpMetrics } from '../metrics/tcp-metrics.ts';
 import {
   type OutboundPolicies,
@@ -89,7 +90,14 @@ export async function startOutbound(options: OutboundOptions): Promise<Outbound>
 
   const upgradeOptions = { identity: options.identity, connectTimeoutMs, transport };
   const resilience = resilienceMetrics(options.registry);
-  const routes = routeStage({ policies: options.policies, metrics: resilience });
+  // A route split across services sends to the other service's balancer through the logical
+  // stage (bound below, once the stack is built).
+  let toService: HttpHandler = () => Promise.reject(new Error('the outbound stack is not built'));
+  const routes = routeStage({
+    policies: options.policies,
+    metrics: resilience,
+    otherService: (service) => (request) => toService({ ...request, authority: service }),
+  });
   const accrual = failureAccrual({
     policyFor: (service) => options.policies?.towards(service)?.circuitBreaker?.failureAccrual,
     onEject: (target, penaltyMs) => {
@@ -103,13 +111,15 @@ export async function startOutbound(options: OutboundOptions): Promise<Outbound>
       logger.info({ service: target.service, endpoint: target.address }, 'endpoint restored'),
   });
   // Bottom-up, the way a request is refined: the last push sees it first.
-  const handler = stack(connect) // one long-lived mTLS h2 session per endpoint; peer identity checked
+  toService = stack(connect) // one long-lived mTLS h2 session per endpoint; peer identity checked
     .push(upgradesToPeer(upgradeOptions)) // Upgrade requests skip h2: own mTLS, ALPN http/1.1
     .push(recordEndpointMetrics(metrics.http)) // per endpoint: server_id is the replica chosen
     .push(accrual) // per endpoint: consecutive failures eject it from the balancer for a penalty
     .push(balance()) // per service: p2c over peak-EWMA; failed and ejected endpoints are skipped
-    .push(routes.layer) // per service: route match → timeout/deadline → retries → circuit breaker
+    .push(routes.layer) // per service: route match → timeout/deadline → retries → breaker → split
     .push(logical(options.discovery, shutdown.signal)) // authority → service; balancers built once
+    .build();
+  const handler = stack(toService)
     .push(loadShedLayer(options.maxInFlight)) // past the bound in flight, 503 LOAD_SHED at once
     .push(rescueLayer({ onError })) // outermost: an error from any layer becomes a response
     .build();

@@ -2,7 +2,7 @@
  * The resilience layers' counters. Retries use Linkerd's route retry names
  * (`outbound_http_route_retry_*_total`, queried by `linkerd viz stat-outbound`) with its
  * `parent_name` and `route_name` labels; Linkerd has no circuit breaker limits nor a counter
- * for failure accrual, so those two are ours, named in the same style.
+ * for failure accrual, nor mirroring, so those are ours, named in the same style.
  */
 import type { Registry } from '@fusion/telemetry';
 
@@ -35,6 +35,11 @@ export function resilienceMetrics(registry: Registry) {
       name: 'outbound_http_failure_accrual_ejections_total',
       help: 'Endpoints taken out of their balancer after consecutive failures (probes included).',
       labelNames: ['parent_name', 'endpoint'],
+    }),
+    mirrors: registry.counter({
+      name: 'outbound_http_route_mirror_total',
+      help: 'Requests drawn for mirroring, by what became of the copy (sent, or why it was not).',
+      labelNames: ['parent_name', 'route_name', 'backend', 'outcome'],
     }),
   };
 }

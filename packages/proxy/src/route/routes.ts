@@ -5,10 +5,13 @@
  * layers, built once per route and rebuilt only when a pushed policy changes them:
  *
  *   deadline (the route's timeout, or the budget the request carried)
- *     → retries (per route; the budget per service)
- *       → circuit breaker (per service, shared by its routes; admits each try)
- *         → the service's balancer
+ *     → mirror (a share copied to another service once answered, once per request; mirror.ts)
+ *       → retries (per route; the budget per service)
+ *         → circuit breaker (per service, shared by its routes; admits each try)
+ *           → backends by weight (split.ts; usually just the service itself)
+ *             → the service's balancer
  *
+ * With `sessionAffinity`, each request's key is read first, for the balancer (affinity.ts).
  * A service without a policy gets the deadline layer alone, which reads two fields and passes
  * the request on when it carries no budget.
  */
@@ -19,8 +22,11 @@ import type { HttpHandler } from '../http/message.ts';
 import { RetryBudget, retryLayer } from '../retry/index.ts';
 import { type Layer, stack } from '../stack/stack.ts';
 import { deadlineLayer } from '../timeout/index.ts';
+import { affinityLayer } from './affinity.ts';
 import { matchesRoute } from './match.ts';
 import type { ResilienceMetrics } from './metrics.ts';
+import { mirrorLayer } from './mirror.ts';
+import { type OtherService, splitBackends } from './split.ts';
 
 /** The outbound policy towards each service, as the destination service pushes it. */
 export interface OutboundPolicies {
@@ -45,6 +51,8 @@ export interface RouteTableView {
 
 export interface RouteStageOptions {
   readonly policies?: OutboundPolicies;
+  /** Another service's balancer, for a route split across services (split.ts). */
+  readonly otherService?: OtherService;
   readonly metrics: ResilienceMetrics;
   readonly random?: () => number;
 }
@@ -113,7 +121,17 @@ function buildTable(
   const routes = policy.routes.map((route) => {
     const describe = `route ${route.name} to ${service}`;
     const layers: string[] = [];
-    let routeStack = stack(backend);
+    const split = splitBackends(
+      service,
+      route.backends,
+      backend,
+      options.otherService,
+      options.random,
+    );
+    if (split !== backend) {
+      layers.push(`split: ${route.backends.map((b) => `${b.service} ${b.weight}`).join(', ')}`);
+    }
+    let routeStack = stack(split);
     if (breaker?.limitsRequests) {
       routeStack = routeStack.push(breaker.layer());
       layers.push(`circuit breaker: ${limitsOf(breakerPolicy)}`);
@@ -142,10 +160,33 @@ function buildTable(
         `retries: ${retries.limit}${perTry}${retries.nonIdempotent ? ', any method' : ''}`,
       );
     }
+    const mirror = route.mirror;
+    const otherService = options.otherService;
+    if (mirror && otherService && mirror.percentage > 0) {
+      const labels = [service, route.name, mirror.service] as const;
+      routeStack = routeStack.push((inner) =>
+        mirrorLayer(
+          {
+            service: mirror.service,
+            percentage: mirror.percentage,
+            otherService,
+            onOutcome: (outcome) => metrics.mirrors.labels(...labels, outcome).inc(),
+            ...(options.random ? { random: options.random } : {}),
+          },
+          inner,
+        ),
+      );
+      layers.push(`mirror: ${mirror.percentage} % to ${mirror.service}`);
+    }
     routeStack = routeStack.push(deadlineLayer({ timeoutMs: route.timeoutMs, describe }));
     layers.push(
       route.timeoutMs === undefined ? 'deadline: carried only' : `timeout: ${route.timeoutMs} ms`,
     );
+    const affinity = policy.sessionAffinity;
+    if (affinity) {
+      routeStack = routeStack.push((inner) => affinityLayer(affinity, inner));
+      layers.push(`session affinity: ${affinity.kind} ${affinity.name}`);
+    }
     return {
       match: route.match,
       handle: routeStack.build(),

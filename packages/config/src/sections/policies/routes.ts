@@ -19,6 +19,7 @@ import {
   transform,
 } from '../../schema/index.ts';
 import { routeMatch } from './match.ts';
+import { mirror } from './mirror.ts';
 import { retries } from './retries.ts';
 import { split } from './split.ts';
 
@@ -29,6 +30,7 @@ const route = transform(
     timeout: optional(duration({ min: 1 })),
     retries: optional(retries),
     split: optional(split),
+    mirror: optional(mirror),
   }),
   ({ timeout, ...rest }): RouteConfig =>
     timeout === undefined ? rest : { ...rest, timeoutMs: timeout },

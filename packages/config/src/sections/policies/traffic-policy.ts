@@ -20,6 +20,7 @@ import {
   transform,
 } from '../../schema/index.ts';
 import { sessionAffinity } from './affinity.ts';
+import { mirror } from './mirror.ts';
 import { retries, retryBudget } from './retries.ts';
 import { routes } from './routes.ts';
 import { blockHeader, destination } from './selector.ts';
@@ -76,6 +77,7 @@ const rulePolicy: Schema<TrafficRulePolicy> = transform(
     routes: optional(routes),
     split: optional(split),
     sessionAffinity: optional(sessionAffinity),
+    mirror: optional(mirror),
   }),
   ({ timeout, ...rest }, node, at): TrafficRulePolicy => {
     const policy: TrafficRulePolicy =
