@@ -198,5 +198,9 @@ export interface FaultInjectionBlock {
     readonly delay?: { readonly percentage: number; readonly fixedDelayMs: number };
     /** Only these replicas of the selected services inject the faults (`identity-2`). */
     readonly instances?: readonly string[];
+    /** Only requests matching one of these (as `routes[].match`). */
+    readonly routes?: readonly RouteMatchConfig[];
+    /** Only requests from these callers (as authorization's `clients`). */
+    readonly clients?: ClientsConfig;
   };
 }

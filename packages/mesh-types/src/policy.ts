@@ -98,6 +98,10 @@ export interface FaultShare {
   readonly percentage: number;
   /** Only these replicas (instance names) inject it; every replica when absent. */
   readonly instances?: readonly string[];
+  /** Only requests matching one of these; every request when absent. */
+  readonly routes?: readonly RouteMatch[];
+  /** Only requests from these callers; every caller when absent. */
+  readonly clients?: ClientMatch;
 }
 
 // --- Outbound: this service calling one destination ---

@@ -11,6 +11,7 @@ import type {
   RateConfig,
   RateLimit,
   RateLimitPolicy,
+  RouteMatchConfig,
 } from '@fusion/mesh-types';
 import { compileMatch } from './match.ts';
 import type { InboundDraft, InboundSettings } from './plan.ts';
@@ -52,7 +53,21 @@ function compileRateLimit(
   };
 }
 
-const on = ({ instances }: { instances?: readonly string[] }) => instances && { instances };
+/** The narrowing a fault block wrote, compiled: replicas, route matches, callers. */
+function scopeOf(
+  share: {
+    instances?: readonly string[];
+    routes?: readonly RouteMatchConfig[];
+    clients?: ClientsConfig;
+  },
+  mesh: MeshSettings,
+) {
+  return {
+    ...(share.instances && { instances: share.instances }),
+    ...(share.routes && { routes: share.routes.map(compileMatch) }),
+    ...(share.clients && { clients: clientMatch(share.clients, mesh) }),
+  };
+}
 
 export function compileInbound(draft: InboundDraft, mesh: MeshSettings): InboundPolicy {
   const s = draft.settings;
@@ -73,10 +88,18 @@ export function compileInbound(draft: InboundDraft, mesh: MeshSettings): Inbound
     ...((abort || delay) && {
       faultInjection: {
         ...(abort && {
-          abort: { percentage: abort.percentage, status: abort.httpStatus, ...on(abort) },
+          abort: {
+            percentage: abort.percentage,
+            status: abort.httpStatus,
+            ...scopeOf(abort, mesh),
+          },
         }),
         ...(delay && {
-          delay: { percentage: delay.percentage, delayMs: delay.fixedDelayMs, ...on(delay) },
+          delay: {
+            percentage: delay.percentage,
+            delayMs: delay.fixedDelayMs,
+            ...scopeOf(delay, mesh),
+          },
         }),
       },
     }),

@@ -21,6 +21,7 @@ const EVERYTHING = withServices(
             retryBudget: {}
             split: [{ backend: identity }]
             sessionAffinity: { header: x-user }
+            mirror: { backend: vision, percentage: 1 }
             routes:
               - name: r
                 match: { path: { prefix: /a }, method: GET, headers: { x-a: b } }

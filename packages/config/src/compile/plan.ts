@@ -7,6 +7,7 @@
  */
 import type {
   AuthorizationRuleConfig,
+  ClientsConfig,
   FailureAccrualConfig,
   FaultInjectionBlock,
   FusionConfig,
@@ -16,6 +17,7 @@ import type {
   RetriesConfig,
   RetryBudgetConfig,
   RouteConfig,
+  RouteMatchConfig,
   ServiceConfig,
   SessionAffinityConfig,
   SplitBackendConfig,
@@ -51,13 +53,15 @@ export interface OutboundSettings {
 export interface InboundSettings {
   'authorization.default': InboundDefaultPolicy;
   rateLimit: RateLimitBlock['policy'];
-  'faultInjection.abort': NonNullable<FaultInjectionBlock['policy']['abort']> & OnInstances;
-  'faultInjection.delay': NonNullable<FaultInjectionBlock['policy']['delay']> & OnInstances;
+  'faultInjection.abort': NonNullable<FaultInjectionBlock['policy']['abort']> & FaultScope;
+  'faultInjection.delay': NonNullable<FaultInjectionBlock['policy']['delay']> & FaultScope;
 }
 
-/** Only these replicas inject a fault (faultInjections' `instances`). */
-interface OnInstances {
+/** What a fault is narrowed to (faultInjections' `instances`, `routes`, `clients`). */
+interface FaultScope {
   readonly instances?: readonly string[];
+  readonly routes?: readonly RouteMatchConfig[];
+  readonly clients?: ClientsConfig;
 }
 
 type Slots<S> = { -readonly [K in keyof S]?: Written<S[K]> };
@@ -268,8 +272,8 @@ export function planPolicies(config: FusionConfig): Plan {
       plan,
       select(block.selector),
       [
-        ['faultInjection.abort', onInstances(block.policy.abort, block.policy.instances), 'abort'],
-        ['faultInjection.delay', onInstances(block.policy.delay, block.policy.instances), 'delay'],
+        ['faultInjection.abort', scoped(block.policy.abort, block.policy), 'abort'],
+        ['faultInjection.delay', scoped(block.policy.delay, block.policy), 'delay'],
       ],
       ['faultInjections', i, 'policy'],
       `faultInjections '${block.name}'`,
@@ -278,12 +282,18 @@ export function planPolicies(config: FusionConfig): Plan {
   return plan;
 }
 
-/** A fault share with the replicas that inject it, when the block names some. */
-function onInstances<T extends object>(
+/** A fault share with what the block narrows it to: replicas, routes, callers. */
+function scoped<T extends object>(
   share: T | undefined,
-  instances: readonly string[] | undefined,
-): (T & OnInstances) | undefined {
-  return share && instances ? { ...share, instances } : share;
+  { instances, routes, clients }: FaultInjectionBlock['policy'],
+): (T & FaultScope) | undefined {
+  if (share === undefined) return undefined;
+  return {
+    ...share,
+    ...(instances && { instances }),
+    ...(routes && { routes }),
+    ...(clients && { clients }),
+  };
 }
 
 function shortList(names: readonly string[]): string {

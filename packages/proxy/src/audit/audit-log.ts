@@ -4,9 +4,12 @@
  * rename nobody else races: past `maxBytes` the file becomes `<file>.1` (the previous `.1` goes)
  * and a new one starts.
  *
- * The request path never waits for the disk: `record` queues a line and returns; a write of
- * everything queued follows on a later turn, one write at a time. The queue is bounded: when
- * the disk cannot keep up, new records are dropped and counted (`dropped`), rather than memory
+ * The request path never waits for the disk: `record` queues a line and returns; everything
+ * queued is written together every FLUSH_INTERVAL_MS (or as soon as BATCH_LINES wait), one write
+ * at a time. Batching is what keeps the cost per request small: a write per record would cost a
+ * thread-pool round trip and a system call each (~90 µs of CPU per request at 1,000 rps, bench
+ * pair --policy), a write per batch a fraction of a microsecond. The queue is bounded: when the
+ * disk cannot keep up, new records are dropped and counted (`dropped`), rather than memory
  * growing or requests stalling.
  */
 import { mkdirSync } from 'node:fs';
@@ -47,6 +50,10 @@ export interface AuditLogOptions {
 
 export const DEFAULT_AUDIT_MAX_BYTES = 16 * 1024 * 1024;
 const DEFAULT_CAPACITY = 10_000;
+/** How long a record may wait for the disk: `fusion audit -f` shows it this much later. */
+export const FLUSH_INTERVAL_MS = 200;
+/** So many waiting are written at once, without waiting for the interval. */
+const BATCH_LINES = 1_000;
 
 export class AuditLog {
   readonly #file: string;
@@ -57,7 +64,7 @@ export class AuditLog {
   #handle: Promise<FileHandle> | undefined;
   #size = 0;
   #writing: Promise<void> | undefined;
-  #scheduled = false;
+  #timer: NodeJS.Timeout | undefined;
   #dropped = 0;
 
   constructor(options: AuditLogOptions) {
@@ -80,13 +87,17 @@ export class AuditLog {
       return;
     }
     this.#queue.push(JSON.stringify(entry));
-    if (!this.#scheduled && this.#writing === undefined) {
-      this.#scheduled = true;
-      setImmediate(() => {
-        this.#scheduled = false;
-        this.#writeQueued();
-      });
-    }
+    if (this.#queue.length >= BATCH_LINES) this.#writeQueued();
+    else this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined) return;
+    // Unref'd: a pending batch never keeps the process alive (close() writes it).
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#writeQueued();
+    }, FLUSH_INTERVAL_MS).unref();
   }
 
   /** Resolves once everything recorded so far is written. */
@@ -98,6 +109,8 @@ export class AuditLog {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     await this.flush();
     const handle = this.#handle;
     this.#handle = undefined;
@@ -112,8 +125,9 @@ export class AuditLog {
       .catch((error: Error) => this.#options.onWriteError?.(error))
       .finally(() => {
         this.#writing = undefined;
-        // What arrived meanwhile goes in the next write.
-        if (this.#queue.length > 0) this.#writeQueued();
+        // What arrived meanwhile goes in the next batch.
+        if (this.#queue.length >= BATCH_LINES) this.#writeQueued();
+        else if (this.#queue.length > 0) this.#schedule();
       });
   }
 

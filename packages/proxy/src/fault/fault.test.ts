@@ -32,6 +32,25 @@ function faulty(policy: FaultInjectionPolicy | undefined, draws: number[], insta
 }
 
 describe('faultLayer', () => {
+  it('injects a share only on the routes and for the callers it names', async () => {
+    const kernel = 'ai-kernel.default.serviceaccount.identity.cluster.local';
+    const policy: FaultInjectionPolicy = {
+      abort: {
+        percentage: 100,
+        status: 503,
+        routes: [{ path: { kind: 'prefix', value: '/users' }, headers: [] }],
+        clients: { identities: [kernel], unauthenticated: false },
+      },
+    };
+    const f = faulty(policy, []);
+    const call = (path: string, clientId?: string) =>
+      f.handler({ ...fakeRequest({}, clientId ? { clientId } : {}), path });
+    assert.equal((await call('/users/7', kernel)).status, 503);
+    assert.equal((await call('/orders/7', kernel)).status, 200, 'another route');
+    assert.equal((await call('/users/7')).status, 200, 'another caller');
+    assert.deepEqual(f.injected, ['abort']);
+  });
+
   it('injects a share only on the replicas it names, and draws nothing on the others', async () => {
     const policy: FaultInjectionPolicy = {
       abort: { percentage: 100, status: 503, instances: ['identity-2'] },

@@ -13,9 +13,11 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultInjectionPolicy, FaultShare } from '@fusion/mesh-types';
+import { clientMatches } from '../authz/decide.ts';
 import { PROXY_ERROR_HEADER } from '../errors/rescue.ts';
 import { HeaderList } from '../http/headers.ts';
 import { emptyResponse, type HttpHandler, type ProxyRequest } from '../http/message.ts';
+import { matchesRoute } from '../route/match.ts';
 import type { Layer } from '../stack/stack.ts';
 
 export type FaultKind = 'abort' | 'delay';
@@ -38,15 +40,19 @@ export interface FaultOptions {
 export function faultLayer(options: FaultOptions): Layer<HttpHandler> {
   const random = options.random ?? Math.random;
   const wait = options.wait ?? sleep;
-  const drawn = (share: FaultShare) =>
+  // A share narrowed to some replicas, routes or callers is drawn only for those requests.
+  const applies = (share: FaultShare, request: ProxyRequest) =>
     (share.instances === undefined || share.instances.includes(options.instance ?? '')) &&
-    random() * 100 < share.percentage;
+    (share.routes === undefined || share.routes.some((route) => matchesRoute(route, request))) &&
+    (share.clients === undefined || clientMatches(share.clients, request.ctx.clientId));
+  const drawn = (share: FaultShare, request: ProxyRequest) =>
+    applies(share, request) && random() * 100 < share.percentage;
   return (inner) => (request) => {
     const policy = options.policy();
     if (policy === undefined || options.exempt?.(request) === true) return inner(request);
     const { delay, abort } = policy;
-    const delayed = delay !== undefined && drawn(delay);
-    const aborted = abort !== undefined && drawn(abort);
+    const delayed = delay !== undefined && drawn(delay, request);
+    const aborted = abort !== undefined && drawn(abort, request);
     if (!delayed && !aborted) return inner(request);
     if (delayed) options.onInjected?.('delay');
     const held = delayed ? wait(delay.delayMs) : Promise.resolve();

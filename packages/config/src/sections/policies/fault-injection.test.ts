@@ -93,3 +93,30 @@ test('a named replica must belong to a service the block selects', () => {
     '20:18 faultInjections[1].policy.instances: expected a non-empty list of a non-empty string, got an empty list',
   ]);
 });
+
+test('a fault injection may be narrowed to routes and callers', () => {
+  const text = withServices(
+    REPLICATED,
+    `faultInjections:
+  - name: slow-users-for-vision
+    selector: { matchLabels: { app: identity } }
+    policy:
+      delay: { percentage: 20, fixedDelay: 200ms }
+      routes: [{ path: { prefix: /users }, method: GET }]
+      clients: { services: [vision] }
+`,
+  );
+  const result = parseConfig(text, { file: 'fusion.yaml' });
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+  assert.deepEqual(compilePolicies(result.config).policies.identity!.inbound.faultInjection, {
+    delay: {
+      percentage: 20,
+      delayMs: 200,
+      routes: [{ path: { kind: 'prefix', value: '/users' }, method: 'GET', headers: [] }],
+      clients: {
+        identities: ['vision.default.serviceaccount.identity.cluster.local'],
+        unauthenticated: false,
+      },
+    },
+  });
+});

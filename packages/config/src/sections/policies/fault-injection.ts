@@ -17,6 +17,8 @@ import {
   string,
   transform,
 } from '../../schema/index.ts';
+import { clients } from './clients.ts';
+import { routeMatch } from './match.ts';
 import { blockHeader } from './selector.ts';
 
 const percentage = required(decimal(0, 100));
@@ -34,6 +36,8 @@ const policy = transform(
     delay: optional(delay),
     // One replica failing while its siblings answer is what retries and failure accrual are for.
     instances: optional(array(string(nonEmpty), { nonEmpty: true })),
+    routes: optional(array(routeMatch, { nonEmpty: true })),
+    clients: optional(clients),
   }),
   (p, node, at) =>
     p.abort === undefined && p.delay === undefined
