@@ -48,14 +48,14 @@ options:
   --rounds N   pair, transport, chain: repeat every measurement N times, interleaved (default 2);
                idle: platforms brought up one after another
   --no-wrk     pair: skip the wrk cross-check of maximum throughput
-  --policy     pair: also measure \`fusion+policy\`, a second fusion pair whose sidecars use the
-               destination service and enforce a retry + timeout + circuit-breaker policy
-               (checked in /config first), \`fusion+dst\`, a third on the destination service
-               without a policy, and what the policy costs: CPU per 1,000 requests,
-               fusion+policy / fusion+dst, worst proxy, at each rate; and \`fusion+access\`, a pair
-               with an authorization policy, a rate limit and the audit log, against the same
-               baseline. Exits 1 without measuring
-               it if the fusion-proxy run does not enforce it (then try --programs worktree)
+  --policy     pair: also measure \`fusion+policy\` (a pair whose client side enforces a retry +
+               timeout + circuit-breaker policy) and \`fusion+access\` (a pair whose server side
+               enforces an authorization policy and a rate limit, with the audit log), both on
+               the destination service, each with its policy in force and, on the same
+               processes, with it switched off live (\`…:off\`, checked in /config), and what the
+               policy costs: CPU per 1,000 requests, on / off, worst proxy, at each rate. Exits 1
+               without measuring if the fusion-proxy run does not enforce it (then try
+               --programs worktree)
   --programs SRC  pair: what fusion-proxy and the control plane run from — HEAD (default:
                the committed sources, bundled as fusion up runs a sidecar), worktree (the
                working tree, bundled) or tsx (the working tree's sources through tsx)

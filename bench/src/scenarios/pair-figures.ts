@@ -11,18 +11,20 @@ export const PATHS: readonly PathName[] = [
   'direct',
   'haproxy',
   'fusion',
-  'fusion+dst',
   'fusion+policy',
+  'fusion+policy:off',
   'fusion+access',
+  'fusion+access:off',
 ];
 export const ROLES: readonly ProxyRole[] = ['client side', 'server side'];
 export const LABEL: Record<PathName, string> = {
   direct: 'direct',
   haproxy: 'HAProxy pair',
   fusion: 'fusion pair',
-  'fusion+dst': 'fusion pair, destination service',
   'fusion+policy': 'fusion pair + policy',
+  'fusion+policy:off': 'the same pair, policy off',
   'fusion+access': 'fusion pair + access control',
+  'fusion+access:off': 'the same pair, access control off',
 };
 /** The rate the goals are stated at. */
 export const GOAL_RATE = 1000;
@@ -79,9 +81,9 @@ export interface PairFigures {
   readonly atRate: Record<string, Partial<Record<PathName, Aggregate>>>;
   readonly max: Partial<Record<PathName, Aggregate>>;
   readonly wrk: Partial<Record<PathName, Aggregate>>;
-  /** With `--policy`: fusion+policy / fusion+dst, worst proxy, per rate and at `max`. */
+  /** With `--policy`: fusion+policy / fusion+policy:off, worst proxy, per rate and at `max`. */
   readonly policyCost?: Record<string, PolicyCost | undefined>;
-  /** With `--policy`: fusion+access / fusion+dst, the same way. */
+  /** With `--policy`: fusion+access / fusion+access:off, the same way. */
   readonly accessCost?: Record<string, PolicyCost | undefined>;
 }
 
@@ -104,7 +106,7 @@ export function pairFigures(run: PairRun): PairFigures {
   const max = byPath('max');
   const costOf = (path: 'fusion+policy' | 'fusion+access') => {
     const cost = (at: Partial<Record<PathName, Aggregate>> | undefined) =>
-      policyCost(ROLES, at?.['fusion+dst'], at?.[path]);
+      policyCost(ROLES, at?.[`${path}:off`], at?.[path]);
     return {
       ...Object.fromEntries(run.options.rates.map((r) => [String(r), cost(atRate[r])])),
       max: cost(max),

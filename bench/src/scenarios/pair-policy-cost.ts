@@ -1,7 +1,7 @@
 /**
  * `bench pair --policy`: what the resilience policy costs a request — CPU seconds per 1,000
- * requests of the fusion pair with the policy in force over those of a pair that differs only in
- * having no policy (both on the destination service), measured in the same run, for the proxy whose ratio is larger (the policy sits on the client side,
+ * requests of a fusion pair with the policy in force over the same pair's with it switched off
+ * (same processes, same run, interleaved), for the proxy whose ratio is larger (the policy sits on the client side,
  * but both proxies are read, so that a cost moved to the other one is not missed).
  */
 import type { PairRun, ProxyRole } from './pair.ts';
@@ -42,7 +42,7 @@ export function policyCostRows(
     return [
       [
         `${what} cost`,
-        `worst proxy, fusion+${what} / fusion+dst`,
+        `worst proxy, fusion+${what} / the same pair with it off`,
         ...run.options.rates.map((r) => cell(cost[String(r)])),
         cell(cost.max),
         '–',
@@ -56,7 +56,7 @@ export function policyCostRows(
 export function policyCostNotes(run: PairRun): string[] {
   if (!run.options.policy) return [];
   return [
-    `**policy cost**: CPU s per 1,000 requests of the fusion pair with a policy in force (fusion.yaml \`trafficPolicies\` from the client’s service to the upstream: \`timeout: 10s\`, \`retries: { attempts: 2, perTryTimeout: 5s }\`; \`circuitBreakers\` \`maxRequests: 10000\` — checked in the client-side proxy’s /config; the layers run on every request and never fire) over the fusion+dst pair’s, for the proxy whose ratio is larger. Goal (reported against): ≤ ${POLICY_COST_GOAL.toFixed(2)}×. Both pairs get endpoints and policy from the destination service, as under \`fusion up\` (fusion+dst’s services have no policy), so they differ in the policy alone; the plain fusion pair reads a static endpoints file.`,
-    `**access cost**: the same for fusion+access, whose server side enforces an authorization policy admitting the client (\`authorizationPolicies\`) and a rate limit far above the load (\`rateLimits\` total and per identity), and records every decision in its audit log as under \`fusion up\` (\`mesh.audit.allowed: 1\`). Goal (reported against): ≤ ${POLICY_COST_GOAL.toFixed(2)}×.`,
+    `**policy cost**: CPU s per 1,000 requests of the fusion+policy pair with its policy in force (fusion.yaml \`trafficPolicies\` from the client’s service to the upstream: \`timeout: 10s\`, \`retries: { attempts: 2, perTryTimeout: 5s }\`; \`circuitBreakers\` \`maxRequests: 10000\`; the layers run on every request and never fire) over the same processes’ with the blocks removed, switched live between measurements and checked in /config each time, for the proxy whose ratio is larger. Goal (reported against): ≤ ${POLICY_COST_GOAL.toFixed(2)}×.`,
+    `**access cost**: the same for fusion+access, whose server side enforces an authorization policy admitting the client (\`authorizationPolicies\`) and a rate limit far above the load (\`rateLimits\` total and per identity), and records every decision in its audit log as under \`fusion up\` (\`mesh.audit.allowed: 1\`; the log stays on when the blocks are off, recording the default policy’s decisions). Goal (reported against): ≤ ${POLICY_COST_GOAL.toFixed(2)}×.`,
   ];
 }

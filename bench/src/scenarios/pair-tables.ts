@@ -227,7 +227,9 @@ function resourceTable(run: PairRun, figures: PairFigures): Table {
   const pairs: PathName[] = [
     'haproxy',
     'fusion',
-    ...(run.options.policy ? (['fusion+dst', 'fusion+policy', 'fusion+access'] as const) : []),
+    ...(run.options.policy
+      ? (['fusion+policy', 'fusion+policy:off', 'fusion+access', 'fusion+access:off'] as const)
+      : []),
   ];
   for (const path of pairs) {
     for (const role of ROLES) {

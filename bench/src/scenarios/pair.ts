@@ -8,10 +8,12 @@
  *   haproxy  client ─▶ haproxy ══ mTLS, HTTP/1.1 ══▶ haproxy ─────▶ upstream
  *   fusion   client ─▶ fusion-proxy A ══ mTLS, HTTP/2 ══▶ fusion-proxy B ─▶ upstream
  *
- * With `policy`, two more: `fusion+policy`, a second fusion pair that gets its endpoints and
- * the client service's retry + timeout + circuit-breaker policy from the destination service
- * (fixtures/pair-policy.ts), checked in force on proxy A before it is measured; and
- * `fusion+dst`, its baseline, a third pair on the destination service with no policy.
+ * With `policy`, two more pairs on the destination service (fixtures/pair-policy.ts):
+ * `fusion+policy`, whose client side enforces a retry + timeout + circuit-breaker policy, and
+ * `fusion+access`, whose server side enforces an authorization policy and a rate limit and keeps
+ * the audit log. Each is measured twice per round on the same processes: with its policy in
+ * force, and (`…:off`) with fusion.yaml's blocks removed, switched live and checked in /config
+ * before each measurement, so that a cost is the policy's alone, not another process's.
  *
  * Fixed rates run open loop (latency from each request's due time); then each path's maximum
  * throughput, closed loop, with our generator and (if installed) wrk. Each proxy's CPU comes from
@@ -28,8 +30,7 @@ import { startHaproxyPair } from '../fixtures/haproxy.ts';
 import {
   ACCESS_SERVICES,
   accessNotInForce,
-  BARE_SERVICES,
-  PAIR_POLICY_CONFIG,
+  pairPolicyConfig,
   policyNotInForce,
 } from '../fixtures/pair-policy.ts';
 import type { Child } from '../fixtures/processes.ts';
@@ -52,9 +53,10 @@ export type PathName =
   | 'direct'
   | 'haproxy'
   | 'fusion'
-  | 'fusion+dst'
   | 'fusion+policy'
-  | 'fusion+access';
+  | 'fusion+policy:off'
+  | 'fusion+access'
+  | 'fusion+access:off';
 export type ProxyRole = 'client side' | 'server side';
 
 export interface PairOptions {
@@ -75,8 +77,8 @@ export interface PairOptions {
   /** Write CPU profiles of the fusion proxies here, and rank their functions. */
   readonly profileDir?: string;
   /**
-   * Also measure `fusion+policy`, a fusion pair with a resilience policy in force, and
-   * `fusion+dst`, the same without the policy.
+   * Also measure `fusion+policy` (a resilience policy) and `fusion+access` (access control),
+   * each with its policy in force and, on the same processes, without (`…:off`).
    */
   readonly policy?: boolean;
 }
@@ -126,6 +128,8 @@ interface PathUnderTest {
   readonly client: Http1Client;
   /** Why the path is not what it claims to be, checked after the probe; undefined when it is. */
   readonly check?: () => Promise<string | undefined>;
+  /** Puts the path in its state before each measurement (the policy on or off). */
+  readonly prepare?: () => Promise<void>;
 }
 
 export async function runPair(options: PairOptions): Promise<PairRun> {
@@ -148,7 +152,7 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
     // With --policy it also pushes the policy to the second fusion pair; the first ignores it.
     const controlPlane = await startControlPlane({
       program: controlPlaneProgram,
-      ...(options.policy ? { destination: true, config: PAIR_POLICY_CONFIG } : {}),
+      ...(options.policy ? { destination: true, config: pairPolicyConfig(true) } : {}),
     });
     stops.push(() => controlPlane.stop());
     const broken: Partial<Record<PathName, string>> = {};
@@ -165,7 +169,7 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
     const runProfileDir = options.profileDir
       ? join(options.profileDir, `pair-${new Date().toISOString().replace(/[:.]/g, '-')}`)
       : undefined;
-    const fusionPair = (name: 'fusion' | 'fusion+dst' | 'fusion+policy' | 'fusion+access') => {
+    const fusionPair = (name: 'fusion' | 'fusion+policy' | 'fusion+access') => {
       const extra = name === 'fusion' ? undefined : name.slice('fusion+'.length);
       const profileDir = runProfileDir && (extra ? join(runProfileDir, extra) : runProfileDir);
       return startFusionPair({
@@ -174,11 +178,6 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
         upstreamPort: upstream.port,
         program,
         ...(name === 'fusion+policy' && { destination: true, label: 'with policy' }),
-        ...(name === 'fusion+dst' && {
-          destination: true,
-          label: 'on the destination service',
-          services: BARE_SERVICES,
-        }),
         ...(name === 'fusion+access' && {
           destination: true,
           label: 'with access control',
@@ -197,8 +196,6 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
     const fusion = await fusionPair('fusion');
     // Stopped first (stops run in reverse), so that their profiles are written before the rest.
     if (fusion) stops.push(() => fusion.stop());
-    const bare = options.policy ? await fusionPair('fusion+dst') : undefined;
-    if (bare) stops.push(() => bare.stop());
     const withPolicy = options.policy ? await fusionPair('fusion+policy') : undefined;
     if (withPolicy) stops.push(() => withPolicy.stop());
     const withAccess = options.policy ? await fusionPair('fusion+access') : undefined;
@@ -223,17 +220,40 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
       ],
       client: client(pair.port, pair.services?.upstream ?? UPSTREAM_SERVICE),
     });
+    // One fusion.yaml for both pairs: switched live, each switch checked in both pairs' /config
+    // and followed by a second of unmeasured load, so the new route tables are warm.
+    let policiesOn = true;
+    const policies = {
+      set: async (on: boolean) => {
+        if (on === policiesOn) return;
+        controlPlane.setConfig(pairPolicyConfig(on));
+        const problems = await Promise.all([
+          withPolicy && policyNotInForce(withPolicy.clientAdminPort, on),
+          withAccess && accessNotInForce(withAccess.serverAdminPort, on),
+        ]);
+        const problem = problems.find((p) => p);
+        if (problem) throw new Error(`switching the policies ${on ? 'on' : 'off'}: ${problem}`);
+        policiesOn = on;
+        for (const pair of [withPolicy, withAccess]) {
+          if (!pair) continue;
+          const warm = client(pair.port, pair.services.upstream);
+          await openLoop(warm.send, { rate: 500, seconds: 1 });
+          await warm.close();
+        }
+      },
+    };
     const candidates: PathUnderTest[] = [
       { name: 'direct', port: upstream.port, proxies: [], client: client(upstream.port) },
       ...(haproxy ? [pairPath('haproxy', haproxy)] : []),
       ...(fusion ? [pairPath('fusion', fusion)] : []),
-      ...(bare ? [pairPath('fusion+dst', bare)] : []),
       ...(withPolicy
         ? [
             {
               ...pairPath('fusion+policy', withPolicy),
               check: () => policyProblem(withPolicy.clientAdminPort),
+              prepare: () => policies.set(true),
             },
+            { ...pairPath('fusion+policy:off', withPolicy), prepare: () => policies.set(false) },
           ]
         : []),
       ...(withAccess
@@ -241,7 +261,9 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
             {
               ...pairPath('fusion+access', withAccess),
               check: () => accessNotInForce(withAccess.serverAdminPort),
+              prepare: () => policies.set(true),
             },
+            { ...pairPath('fusion+access:off', withAccess), prepare: () => policies.set(false) },
           ]
         : []),
     ];
@@ -280,6 +302,7 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
       run: () => Promise<{ load?: LoadResult; wrk?: WrkResult; requests: number }>,
       rate?: number,
     ) => {
+      await path.prepare?.();
       for (const p of path.proxies) resetPeakRss(p.child.pid);
       const cpuBefore = path.proxies.map((p) => cpuSeconds(p.child.pid));
       const upstreamBefore = cpuSeconds(upstream.child.pid);
@@ -370,7 +393,6 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
     const profiles = runProfileDir
       ? [
           { path: 'fusion' as const, pair: fusion, dir: runProfileDir },
-          { path: 'fusion+dst' as const, pair: bare, dir: join(runProfileDir, 'dst') },
           { path: 'fusion+policy' as const, pair: withPolicy, dir: join(runProfileDir, 'policy') },
           { path: 'fusion+access' as const, pair: withAccess, dir: join(runProfileDir, 'access') },
         ].flatMap(({ path, pair, dir }) => (pair ? profilesOf(path, pair.services, dir) : []))
