@@ -1,4 +1,5 @@
 /** Types shared by every part of the mesh. No runtime dependencies. */
+export type { AuditRecord } from './audit.ts';
 export type {
   AuditSettings,
   ControlPlaneSettings,

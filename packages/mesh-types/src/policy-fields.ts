@@ -38,35 +38,8 @@ export const POLICY_FIELDS = [
 export type PolicyField = (typeof POLICY_FIELDS)[number];
 
 /**
- * What the sidecars apply: the caller's outbound (routes, retries, breakers), the callee's
- * authorization, rate limit and faults.
+ * What the sidecars apply: every field, now — the caller's outbound (routes, retries, breakers,
+ * splits, affinity, mirroring), the callee's authorization, rate limit and faults. A field added
+ * to POLICY_FIELDS before the proxy learns it gets its own list here (all but it) until then.
  */
-export const ENFORCED_POLICY_FIELDS: readonly PolicyField[] = [
-  // Met by the mesh's mutual TLS on every call; DISABLE is refused by the loader.
-  'tls.mode',
-  'routes.match.path',
-  'routes.match.method',
-  'routes.match.headers',
-  'timeout',
-  'retries.attempts',
-  'retries.perTryTimeout',
-  'retries.retryOn',
-  'retryBudget',
-  'split',
-  'sessionAffinity',
-  'mirror',
-  'circuitBreaker.maxConnections',
-  'circuitBreaker.maxRequests',
-  'circuitBreaker.maxPendingRequests',
-  'circuitBreaker.maxRetries',
-  'circuitBreaker.failureAccrual',
-  // The callee's inbound sidecar.
-  'authorization.default',
-  'authorization.clients',
-  'authorization.routes',
-  'rateLimit.total',
-  'rateLimit.identity',
-  'rateLimit.overrides',
-  'faultInjection.abort',
-  'faultInjection.delay',
-];
+export const ENFORCED_POLICY_FIELDS: readonly PolicyField[] = POLICY_FIELDS;

@@ -5,21 +5,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AuditRecord } from '@fusion/mesh-types';
 
-export interface AuditEntry {
-  readonly time: string;
-  readonly decision: 'allow' | 'deny';
-  readonly policy: string;
-  readonly service: string;
-  readonly instance: string;
-  readonly caller: string;
-  readonly peer?: string;
-  readonly tls: boolean;
-  readonly method: string;
-  readonly path: string;
-  readonly traceId?: string;
-  readonly reason?: string;
-}
+/** A record as the sidecars write it. */
+export type AuditEntry = AuditRecord;
 
 export interface AuditFilter {
   readonly deniedOnly?: boolean;

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { AuditLog, type AuditRecord } from './audit-log.ts';
+import type { AuditRecord } from '@fusion/mesh-types';
+import { AuditLog } from './audit-log.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fusion-audit-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,7 +1,6 @@
 export {
   AuditLog,
   type AuditLogOptions,
-  type AuditRecord,
   DEFAULT_AUDIT_MAX_BYTES,
 } from './audit-log.ts';
 export { type Audit, type AuditDecision, auditor } from './auditor.ts';

@@ -10,30 +10,31 @@ import type { OutboundPolicy } from '@fusion/mesh-types';
 import { Registry } from '@fusion/telemetry';
 import { captureLogger } from '../../../identity-client/src/testing/index.ts';
 import { staticDiscovery } from '../discovery/index.ts';
-import type { OutboundPolicies } from '../route/index.ts';
 import { type Outbound, startOutbound } from './index.ts';
-import { type FakePeer, h1, type Mesh, type Reply, sample, startMesh, X } from './testing/index.ts';
+import {
+  type FakePeer,
+  h1,
+  type Mesh,
+  policySource,
+  type Reply,
+  sample,
+  startMesh,
+  X,
+} from './testing/index.ts';
 
-/** A policy source the test sets by hand, as the destination service would push it. */
-function policySource() {
-  let towardsIdentity: OutboundPolicy | undefined;
-  const listeners = new Set<() => void>();
-  const policies: OutboundPolicies = {
-    towards: (service) => (service === 'identity' ? towardsIdentity : undefined),
-    watch: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  };
-  const push = (next: Partial<OutboundPolicy> | undefined) => {
-    towardsIdentity = next && {
-      service: 'identity',
-      routes: [{ name: 'default', match: { headers: [] }, backends: [] }],
-      ...next,
-    };
-    for (const listener of listeners) listener();
-  };
-  return { policies, push };
+/** The caller's policy towards identity, as the test pushes it: the default route, and `next`. */
+function identityPolicies() {
+  const source = policySource();
+  const push = (next: Partial<OutboundPolicy> | undefined) =>
+    source.push(
+      'identity',
+      next && {
+        service: 'identity',
+        routes: [{ name: 'default', match: { headers: [] }, backends: [] }],
+        ...next,
+      },
+    );
+  return { policies: source.policies, push };
 }
 
 const retries = (limit: number, extra: object = {}) => ({
@@ -57,7 +58,7 @@ let mesh: Mesh;
 let peer: FakePeer;
 let outbound: Outbound;
 let registry: Registry;
-const source = policySource();
+const source = identityPolicies();
 
 before(async () => {
   mesh = await startMesh();

@@ -7,31 +7,19 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import type { OutboundPolicy, OutboundRoute } from '@fusion/mesh-types';
+import type { OutboundRoute } from '@fusion/mesh-types';
 import { Registry } from '@fusion/telemetry';
 import { captureLogger } from '../../../identity-client/src/testing/index.ts';
 import { staticDiscovery } from '../discovery/index.ts';
-import type { OutboundPolicies } from '../route/index.ts';
 import { type Outbound, startOutbound } from './index.ts';
-import { type FakePeer, h1, type Mesh, startMesh, X, Y } from './testing/index.ts';
+import { type FakePeer, h1, type Mesh, policySource, startMesh, X, Y } from './testing/index.ts';
 
 let mesh: Mesh;
 let stable: FakePeer;
 let canary: FakePeer;
 let outbound: Outbound;
-let policy: OutboundPolicy | undefined;
-const listeners = new Set<() => void>();
-const policies: OutboundPolicies = {
-  towards: (service) => (service === 'identity' ? policy : undefined),
-  watch: (listener) => {
-    listeners.add(listener);
-    return () => listeners.delete(listener);
-  },
-};
-const push = (routes: OutboundRoute[]) => {
-  policy = { service: 'identity', routes };
-  for (const listener of listeners) listener();
-};
+const { policies, push: pushPolicy } = policySource();
+const push = (routes: OutboundRoute[]) => pushPolicy('identity', { service: 'identity', routes });
 const route = (
   name: string,
   backends: [string, number][],

@@ -4,3 +4,4 @@ export type { Received } from './fake-peer.ts';
 export { FakePeer, startFakePeer } from './fake-peer.ts';
 export type { Mesh, Reply } from './mesh.ts';
 export { GATEWAY, h1, h2c, startMesh, X, Y } from './mesh.ts';
+export { policySource } from './policy-source.ts';
