@@ -1,8 +1,8 @@
 /**
  * The inbound side of the sidecar: terminates mesh mTLS on the service's published port, learns
  * who called from the caller's certificate, applies the service's authorization and rate limit
- * (auditing each decision), records Linkerd's metrics, and forwards to the app over pooled loopback connections with the caller's identity
- * in `l5d-client-id`.
+ * (auditing each decision), records Linkerd's metrics, and forwards to the app over pooled
+ * loopback connections with the caller's identity in `l5d-client-id`.
  */
 import type { AddressInfo, Socket } from 'node:net';
 import type { IdentityClient } from '@fusion/identity-client';
@@ -77,7 +77,7 @@ export interface InboundOptions {
   readonly audit?: Audit;
   /** fusion.yaml's `faultInjections` for this service, as pushed now; none without it. */
   readonly faults?: () => FaultInjectionPolicy | undefined;
-  /** The control plane's identity: its readiness probes are never faulted. */
+  /** The control plane's identity: its readiness probes are always admitted, never faulted. */
   readonly controlPlaneIdentity?: string;
 }
 
