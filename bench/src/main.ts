@@ -48,6 +48,7 @@ options:
   --rounds N   pair, transport, chain: repeat every measurement N times, interleaved (default 2);
                idle: platforms brought up one after another
   --no-wrk     pair: skip the wrk cross-check of maximum throughput
+  --rates A,B  pair: the fixed rates measured, requests per second (default 500,1000,2000)
   --policy     pair: also measure \`fusion+policy\` (a pair whose client side enforces a retry +
                timeout + circuit-breaker policy) and \`fusion+access\` (a pair whose server side
                enforces an authorization policy and a rate limit, with the audit log), both on
@@ -73,6 +74,7 @@ const { values, positionals } = parseArgs({
     launches: { type: 'string' },
     ups: { type: 'string' },
     'no-wrk': { type: 'boolean', default: false },
+    rates: { type: 'string' },
     policy: { type: 'boolean', default: false },
     programs: { type: 'string', default: 'HEAD' },
     smoke: { type: 'boolean', default: false },
@@ -145,7 +147,7 @@ switch (scenario) {
   case 'pair': {
     const run = await runPair({
       seconds,
-      rates: [500, 1000, 2000],
+      rates: pairRates(values.rates),
       rounds,
       connections: 16,
       throughputSeconds: seconds,
@@ -261,4 +263,15 @@ switch (scenario) {
   default:
     console.error(`bench: unknown scenario '${scenario}'\n\n${USAGE}`);
     process.exit(2);
+}
+
+/** `--rates 1000` or `--rates 500,2000`: whole numbers above 0; the default otherwise. */
+function pairRates(text: string | undefined): number[] {
+  if (text === undefined) return [500, 1000, 2000];
+  const rates = text.split(',').map((part) => Number(part.trim()));
+  if (rates.some((rate) => !Number.isInteger(rate) || rate <= 0)) {
+    console.error(`--rates: expected rates such as 1000 or 500,2000, got '${text}'`);
+    process.exit(2);
+  }
+  return rates;
 }

@@ -31,3 +31,14 @@ export function resetPeakRss(pid: number): boolean {
     return false;
   }
 }
+
+/** Context switches of the process's main thread so far (voluntary: it waited; the rest: it was preempted). */
+export function contextSwitches(pid: number): { voluntary: number; involuntary: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const count = (name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+  return {
+    voluntary: count('voluntary_ctxt_switches'),
+    involuntary: count('nonvoluntary_ctxt_switches'),
+  };
+}

@@ -46,7 +46,7 @@ import {
   type WrkResult,
   wrkVersion,
 } from '../load/index.ts';
-import { cpuSeconds, memory, resetPeakRss } from '../proc.ts';
+import { contextSwitches, cpuSeconds, memory, resetPeakRss } from '../proc.ts';
 import { type ProfileSummary, topSelfTime } from '../profile.ts';
 
 export type PathName =
@@ -305,6 +305,7 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
       await path.prepare?.();
       for (const p of path.proxies) resetPeakRss(p.child.pid);
       const cpuBefore = path.proxies.map((p) => cpuSeconds(p.child.pid));
+      const switchesBefore = path.proxies.map((p) => contextSwitches(p.child.pid).voluntary);
       const upstreamBefore = cpuSeconds(upstream.child.pid);
       const generatorBefore = process.cpuUsage();
       const outcome = await run();
@@ -327,9 +328,18 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
       };
       samples.push(sample);
       const errors = outcome.load ? outcome.load.errors + outcome.load.non2xx : 0;
+      // Wake-ups per request, each proxy: what CPU per request cannot show by itself.
+      const wakeups = path.proxies
+        .map(
+          (p, i) =>
+            (contextSwitches(p.child.pid).voluntary - switchesBefore[i]!) /
+            Math.max(1, outcome.requests),
+        )
+        .map((w) => w.toFixed(2))
+        .join('/');
       const what = kind === 'rate' ? `${rate} rps` : kind === 'max' ? 'max (node)' : 'max (wrk)';
       console.error(
-        `  round ${round + 1} · ${what.padEnd(10)} · ${path.name.padEnd(nameWidth)} · ${outcome.requests} ok${errors ? `, ${errors} failed` : ''}`,
+        `  round ${round + 1} · ${what.padEnd(10)} · ${path.name.padEnd(nameWidth)} · ${outcome.requests} ok${errors ? `, ${errors} failed` : ''}${wakeups ? ` · ${wakeups} wake-ups per request` : ''}`,
       );
       // Let queues and timers settle before the next path is measured.
       await sleep(300);
