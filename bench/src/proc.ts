@@ -32,7 +32,10 @@ export function resetPeakRss(pid: number): boolean {
   }
 }
 
-/** Context switches of the process's main thread so far (voluntary: it waited; the rest: it was preempted). */
+/**
+ * Context switches of the process's main thread so far (voluntary: it waited for something;
+ * involuntary: it was preempted).
+ */
 export function contextSwitches(pid: number): { voluntary: number; involuntary: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const count = (name: string) =>
