@@ -109,6 +109,8 @@ export interface RouteMatchConfig {
   readonly method?: HttpMethod;
   /** Exact values, keyed by header name as written. */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Exact values of query parameters, keyed by name (case-sensitive, as the Gateway API). */
+  readonly queryParams?: Readonly<Record<string, string>>;
 }
 
 export interface SplitBackendConfig {

@@ -11,6 +11,7 @@ export const POLICY_FIELDS = [
   'routes.match.path',
   'routes.match.method',
   'routes.match.headers',
+  'routes.match.queryParams',
   'timeout',
   'retries.attempts',
   'retries.perTryTimeout',

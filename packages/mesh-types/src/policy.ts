@@ -140,6 +140,8 @@ export interface RouteMatch {
   readonly method?: HttpMethod;
   /** Names in lower case; values compared exactly. */
   readonly headers: readonly { readonly name: string; readonly value: string }[];
+  /** Query parameters: names and values compared exactly (the first value of a name). */
+  readonly queryParams?: readonly { readonly name: string; readonly value: string }[];
 }
 
 export interface RetryPolicy {

@@ -19,5 +19,8 @@ export function compileMatch(match: RouteMatchConfig): RouteMatch {
       name: name.toLowerCase(),
       value,
     })),
+    ...(match.queryParams && {
+      queryParams: Object.entries(match.queryParams).map(([name, value]) => ({ name, value })),
+    }),
   };
 }

@@ -24,7 +24,7 @@ const EVERYTHING = withServices(
             mirror: { backend: vision, percentage: 1 }
             routes:
               - name: r
-                match: { path: { prefix: /a }, method: GET, headers: { x-a: b } }
+                match: { path: { prefix: /a }, method: GET, headers: { x-a: b }, queryParams: { v: b } }
 circuitBreakers:
   - name: cb
     selector: { matchLabels: { app: ai-kernel } }

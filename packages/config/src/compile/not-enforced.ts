@@ -40,6 +40,9 @@ function routeFields(route: RouteConfig, path: Path): FieldAt[] {
   if (match.headers) {
     found.push({ field: 'routes.match.headers', path: [...path, 'match', 'headers'] });
   }
+  if (match.queryParams) {
+    found.push({ field: 'routes.match.queryParams', path: [...path, 'match', 'queryParams'] });
+  }
   if (route.timeoutMs !== undefined) found.push({ field: 'timeout', path: [...path, 'timeout'] });
   if (route.retries) found.push(...retryFields(route.retries, [...path, 'retries']));
   if (route.split) found.push({ field: 'split', path: [...path, 'split'] });

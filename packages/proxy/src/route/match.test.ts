@@ -36,6 +36,29 @@ describe('matchesRoute', () => {
     assert.deepEqual(matching(root, PATHS), PATHS);
   });
 
+  it('matches query parameters exactly, by name and first value (Gateway API queryParams)', () => {
+    const canary: RouteMatch = { headers: [], queryParams: [{ name: 'variant', value: 'b' }] };
+    const paths = [
+      '/a?variant=b',
+      '/a?x=1&variant=b',
+      '/a?variant=bb',
+      '/a?Variant=b',
+      '/a',
+      '/a?variant=b&variant=c',
+      '/a?variant=c&variant=b',
+    ];
+    assert.deepEqual(matching(canary, paths), [
+      '/a?variant=b',
+      '/a?x=1&variant=b',
+      '/a?variant=b&variant=c',
+    ]);
+    const encoded: RouteMatch = { headers: [], queryParams: [{ name: 'q', value: 'a b' }] };
+    assert.deepEqual(matching(encoded, ['/s?q=a%20b', '/s?q=a+b', '/s?q=ab']), [
+      '/s?q=a%20b',
+      '/s?q=a+b',
+    ]);
+  });
+
   it('matches the method', () => {
     const post: RouteMatch = { method: 'POST', headers: [] };
     assert.equal(matchesRoute(post, request('/', 'POST')), true);

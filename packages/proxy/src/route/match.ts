@@ -1,6 +1,6 @@
 /**
  * Whether a request matches a route's `match` (Gateway API HTTPRoute semantics): every condition
- * given must hold. A prefix matches whole path segments (`/users` matches `/users` and
+ * given must hold; query parameters are parsed only for a match that names some. A prefix matches whole path segments (`/users` matches `/users` and
  * `/users/7`, not `/usersettings`); paths are compared without their query.
  */
 import type { RouteMatch } from '@fusion/mesh-types';
@@ -12,7 +12,18 @@ export function matchesRoute(match: RouteMatch, request: ProxyRequest): boolean 
   for (const { name, value } of match.headers) {
     if (request.headers.get(name) !== value) return false;
   }
+  if (match.queryParams !== undefined && match.queryParams.length > 0) {
+    const query = new URLSearchParams(queryOnly(request.path));
+    for (const { name, value } of match.queryParams) {
+      if (query.get(name) !== value) return false;
+    }
+  }
   return true;
+}
+
+function queryOnly(target: string): string {
+  const query = target.indexOf('?');
+  return query === -1 ? '' : target.slice(query + 1);
 }
 
 function matchesPath(rule: NonNullable<RouteMatch['path']>, path: string): boolean {

@@ -62,7 +62,7 @@ test('bad authorization values are reported with guesses', () => {
     `28:58 authorizationPolicies[0].policy.allow[0].clients.identities[0]: expected an identity name, '*', or '*.' followed by a DNS name (such as *.default.serviceaccount.identity.cluster.local), got string "bad identity"`,
     "29:20 authorizationPolicies[0].policy.allow[1].clients: names no client; give 'services', 'identities' or 'unauthenticated: true'",
     "30:22 authorizationPolicies[0].policy.allow[2].clients: unknown key 'service'; did you mean 'services'?",
-    '31:19 authorizationPolicies[0].policy.allow[2].routes: expected a non-empty list of a request match: path, method and headers, all optional, got an empty list',
+    '31:19 authorizationPolicies[0].policy.allow[2].routes: expected a non-empty list of a request match: path, method, headers and query parameters, all optional, got an empty list',
   ]);
 });
 

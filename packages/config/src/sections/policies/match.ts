@@ -1,6 +1,6 @@
 /**
- * Which requests a route or an authorization rule covers: path (prefix or exact), method and
- * exact header values, all of which must hold. Gateway API's HTTPRouteMatch, without regular
+ * Which requests a route or an authorization rule covers: path (prefix or exact), method, exact
+ * header values and exact query parameters, all of which must hold. Gateway API's HTTPRouteMatch, without regular
  * expressions: a prefix or an exact path covers what people route on, and cannot be slow.
  */
 import type { HttpMethod, RouteMatchConfig } from '@fusion/mesh-types';
@@ -58,8 +58,9 @@ export const routeMatch: Schema<RouteMatchConfig> = transform(
     path: optional(path),
     method: optional(oneOf(HTTP_METHODS)),
     headers: optional(headers),
+    queryParams: optional(record(string())),
   }),
   // Unchanged; wrapped only so that messages say what a match is.
   (m) => m,
-  'a request match: path, method and headers, all optional',
+  'a request match: path, method, headers and query parameters, all optional',
 );

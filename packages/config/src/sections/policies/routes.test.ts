@@ -5,12 +5,14 @@ import { routeMatch } from './match.ts';
 import { routes } from './routes.ts';
 import { split } from './split.ts';
 
-test('a match reads path, method and headers, and an empty one matches everything', () => {
-  const text = 'path: { prefix: /users }\nmethod: POST\nheaders: { x-canary: "true" }\n';
+test('a match reads path, method, headers and query parameters; an empty one matches everything', () => {
+  const text =
+    'path: { prefix: /users }\nmethod: POST\nheaders: { x-canary: "true" }\nqueryParams: { variant: b }\n';
   assert.deepEqual(runSchema(routeMatch, text).value, {
     path: { prefix: '/users' },
     method: 'POST',
     headers: { 'x-canary': 'true' },
+    queryParams: { variant: 'b' },
   });
   assert.deepEqual(runSchema(routeMatch, '{}').value, {});
   assert.deepEqual(runSchema(routeMatch, 'path: { exact: /login }').value, {
@@ -47,7 +49,7 @@ pathPrefix: /a
 test('routes need a name and a match; names are unique and `default` is taken', () => {
   assert.deepEqual(runSchema(routes, '- match: {}\n- name: b\n', { path: 'r' }).errors, [
     "1:3 r[0]: missing required key 'name' (a non-empty string)",
-    "2:3 r[1]: missing required key 'match' (a request match: path, method and headers, all optional)",
+    "2:3 r[1]: missing required key 'match' (a request match: path, method, headers and query parameters, all optional)",
   ]);
   const text = '- name: a\n  match: {}\n- name: a\n  match: {}\n- name: default\n  match: {}\n';
   assert.deepEqual(runSchema(routes, text, { path: 'r' }).errors, [
