@@ -140,6 +140,12 @@ export interface ServiceConfig {
   readonly database: boolean;
   /** Reachable from outside the mesh (only the api-gateway by default). */
   readonly external: boolean;
+  /**
+   * Another version (a canary, the green of blue/green, a shadow) of this service: it runs that
+   * service's program under that name (so its schema and metrics are that program's), with its
+   * own port, replicas and mesh identity.
+   */
+  readonly versionOf?: string;
   /** Labels used by policy selectors; always contains `app: <name>`. */
   readonly labels: Readonly<Record<string, string>>;
   /** Extra environment for the process. */

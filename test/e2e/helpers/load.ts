@@ -13,18 +13,28 @@ export interface LoadOutcome {
 }
 
 export interface LoadOptions {
-  readonly url: string;
+  /** What each request fetches, unless `send` says how to send it. */
+  readonly url?: string;
+  /** Sends one request (e.g. through a sidecar's outbound port, helpers/outbound.ts). */
+  readonly send?: (signal: AbortSignal) => Promise<Response>;
   readonly rate: number;
   readonly durationMs: number;
   readonly maxInFlight?: number;
   /** Stops early when it resolves. */
   readonly until?: Promise<unknown>;
   /** Told of each response: when it was sent (ms from the start), and what came back. */
-  readonly onResponse?: (sentAtMs: number, response: Response, latencyMs: number) => void;
+  readonly onResponse?: (
+    sentAtMs: number,
+    response: Response,
+    latencyMs: number,
+    body: string,
+  ) => void;
 }
 
 export async function steadyLoad(options: LoadOptions): Promise<LoadOutcome> {
   const { url, rate, durationMs, maxInFlight = 64 } = options;
+  if (url === undefined && options.send === undefined) throw new Error('steadyLoad: url or send');
+  const send = options.send ?? ((signal: AbortSignal) => fetch(url as string, { signal }));
   const total = Math.round((rate * durationMs) / 1000);
   let stopped = false;
   void options.until?.then(() => {
@@ -44,10 +54,10 @@ export async function steadyLoad(options: LoadOptions): Promise<LoadOutcome> {
     // When it was sent, so failures can be laid beside what the test did at that moment.
     const sentAt = performance.now();
     const at = `${((sentAt - started) / 1000).toFixed(1)} s`;
-    const request = fetch(url, { signal: AbortSignal.timeout(10_000) })
+    const request = send(AbortSignal.timeout(10_000))
       .then(async (response) => {
         const body = await response.text();
-        options.onResponse?.(sentAt - started, response, performance.now() - sentAt);
+        options.onResponse?.(sentAt - started, response, performance.now() - sentAt, body);
         if (response.ok) ok++;
         else failures.push(`${at}: HTTP ${response.status} ${body.slice(0, 300)}`);
       })

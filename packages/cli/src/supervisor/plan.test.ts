@@ -194,6 +194,20 @@ describe('buildPlan variations', () => {
     assert.equal(identity.env.REDIS_URL, 'redis://127.0.0.1:6379');
   });
 
+  test('a version of a service runs its program, under that name, with its own identity', () => {
+    const text = `version: 1
+services:
+  ai-kernel: { port: 9001, entry: kernel.ts, database: true }
+  ai-kernel-canary: { port: 9002, entry: kernel.ts, database: true, versionOf: ai-kernel }
+`;
+    const plan = buildPlan(inputs(config(text)));
+    const canary = plan.components.find((c) => c.name === 'ai-kernel-canary')!;
+    assert.equal(canary.env.FUSION_SERVICE_NAME, 'ai-kernel');
+    assert.ok(canary.env.DATABASE_URL);
+    const sidecar = plan.components.find((c) => c.name === 'ai-kernel-canary-proxy')!;
+    assert.match(sidecar.env.LINKERD2_PROXY_IDENTITY_LOCAL_NAME!, /^ai-kernel-canary\./);
+  });
+
   test('replicas share the port on their own loopback addresses; dependents wait for all', () => {
     const text = `version: 1
 services:

@@ -354,7 +354,8 @@ function serviceEnv(
 ): Record<string, string> {
   const { config, env } = ctx.inputs;
   const result: Record<string, string> = {
-    FUSION_SERVICE_NAME: service.name,
+    // A canary or shadow runs the program of the service it is a version of, under its name.
+    FUSION_SERVICE_NAME: service.versionOf ?? service.name,
     // The app's private port: only its sidecar (and the supervisor's probe) talk to it.
     HOST: ctx.layout.app.host,
     PORT: String(ctx.layout.app.port),

@@ -75,6 +75,30 @@ test('routes come first in file order and keep what they do not set from the des
   ]);
 });
 
+test("a mirror reaches the compiled routes: the destination's on every route, a route's own on it", () => {
+  const text = traffic(
+    '{ app: ai-kernel }',
+    '{ app: identity }',
+    `            mirror: { backend: identity-canary, percentage: 10 }
+            routes:
+              - name: reads
+                match: { method: GET }
+                mirror: { backend: identity-canary, percentage: 50 }
+              - name: writes
+                match: { method: POST }
+`,
+  );
+  const routes = compileText(text)['ai-kernel']!.outbound.identity!.routes;
+  assert.deepEqual(
+    routes.map((r) => [r.name, r.mirror]),
+    [
+      ['reads', { service: 'identity-canary', percentage: 50 }],
+      ['writes', { service: 'identity-canary', percentage: 10 }],
+      ['default', { service: 'identity-canary', percentage: 10 }],
+    ],
+  );
+});
+
 test("Linkerd's defaults fill the retry budget and failure accrual", () => {
   const text = withServices(
     POLICY_SERVICES,

@@ -60,6 +60,7 @@ function route(name: string, match: OutboundRoute['match'], s: RouteSettings): O
     ...(s.timeoutMs === undefined ? {} : { timeoutMs: s.timeoutMs }),
     ...(s.retries === undefined ? {} : { retries: s.retries }),
     backends: s.backends,
+    ...(s.mirror && { mirror: s.mirror }),
   };
 }
 

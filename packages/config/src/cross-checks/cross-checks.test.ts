@@ -60,6 +60,34 @@ test('dependsOn names must be other, existing services, each listed once', () =>
   ]);
 });
 
+test('versionOf names another service that is not itself a version', () => {
+  const text = withServices(`  ai-kernel:
+    port: 8001
+    command: x
+  canary:
+    port: 8002
+    command: x
+    versionOf: ai-kernal
+  green:
+    port: 8003
+    command: x
+    versionOf: green
+  blue:
+    port: 8004
+    command: x
+    versionOf: ai-kernel
+  teal:
+    port: 8005
+    command: x
+    versionOf: blue
+`);
+  assert.deepEqual(check(text).errors, [
+    "9:16 services.canary.versionOf: unknown service 'ai-kernal'; did you mean 'ai-kernel'?",
+    "13:16 services.green.versionOf: service 'green' cannot be a version of itself",
+    "21:16 services.teal.versionOf: 'blue' is itself a version of 'ai-kernel'; name 'ai-kernel'",
+  ]);
+});
+
 test('a dependency cycle is reported once, starting at its first service', () => {
   const text = withServices(`  c:
     port: 8003

@@ -1,7 +1,7 @@
 /**
  * `dependsOn` decides start order, so every name must be a service, none may be the service
  * itself, and the graph must have no cycles: a cycle would leave `fusion up` waiting forever
- * for services that each wait for the other.
+ * for services that each wait for the other. `versionOf` must name a first version.
  */
 import { At, type Context, type Located } from '../schema/index.ts';
 import type { ServiceDraft } from '../sections/services.ts';
@@ -76,7 +76,34 @@ function findCycles(order: readonly string[], graph: Map<string, Edge[]>): Edge[
   return [...cycles.values()];
 }
 
+/**
+ * `versionOf` names another service, one that is not itself a version: the program a version
+ * runs is always a first version's, so a chain could only be a mistake.
+ */
+function checkVersions(services: readonly ServiceDraft[], ctx: Context): void {
+  const byName = new Map(services.map((s) => [s.name, s]));
+  for (const service of services) {
+    const of = service.versionOf;
+    if (!of) continue;
+    const at = new At(ctx, of.path);
+    const original = byName.get(of.value);
+    if (of.value === service.name) {
+      at.error(of.node, `service '${of.value}' cannot be a version of itself`);
+    } else if (!original) {
+      const others = services.map((s) => s.name).filter((n) => n !== service.name);
+      at.error(
+        of.node,
+        `unknown service '${of.value}'${suggestion(of.value, others, 'known services')}`,
+      );
+    } else if (original.versionOf) {
+      const reason = `'${of.value}' is itself a version of '${original.versionOf.value}'; name '${original.versionOf.value}'`;
+      at.error(of.node, reason);
+    }
+  }
+}
+
 export function checkDependencies(services: readonly ServiceDraft[], ctx: Context): void {
+  checkVersions(services, ctx);
   const graph = checkNames(services, ctx);
   const order = services.map((s) => s.name);
   for (const loop of findCycles(order, graph)) {

@@ -66,6 +66,7 @@ const serviceShape = {
   dependsOn: withDefault(array(located(string(nonEmpty))), []),
   database: withDefault(bool(), false),
   external: withDefault(bool(), false),
+  versionOf: optional(located(string(nonEmpty))),
   labels: withDefault(record(located(string())), {}),
   env: withDefault(record(string()), {}),
   readiness: section(readiness),
@@ -77,6 +78,8 @@ export interface ServiceDraft {
   readonly keyNode: Node;
   readonly port?: Located<number>;
   readonly dependsOn: readonly Located<string>[];
+  /** The service whose program this one runs as another version (checked in cross-checks). */
+  readonly versionOf?: Located<string>;
   /** Always includes `app: <name>`, so selectors can be checked against broken services too. */
   readonly labels: Readonly<Record<string, string>>;
   readonly config?: ServiceConfig;
@@ -141,7 +144,14 @@ function readService(name: string, keyNode: Node, node: Node | undefined, at: At
   const v = read.values;
   const start = startOf(read, node, at);
   const { labels, ok: labelsOk } = labelsOf(v.labels, name, at);
-  const draft = { name, keyNode, port: v.port, dependsOn: v.dependsOn ?? [], labels };
+  const draft = {
+    name,
+    keyNode,
+    port: v.port,
+    dependsOn: v.dependsOn ?? [],
+    labels,
+    ...(v.versionOf && { versionOf: v.versionOf }),
+  };
   if (!ok || !labelsOk || !read.complete || start === undefined) return draft;
   const config: ServiceConfig = {
     name,
@@ -152,6 +162,7 @@ function readService(name: string, keyNode: Node, node: Node | undefined, at: At
     dependsOn: draft.dependsOn.map((d) => d.value),
     database: v.database!,
     external: v.external!,
+    ...(v.versionOf && { versionOf: v.versionOf.value }),
     labels,
     env: v.env!,
     readiness: v.readiness!,

@@ -5,10 +5,9 @@
  * classifier, with `status_code`, `grpc_status` and, for proxy-made failures, `error`.
  */
 import type { Registry } from '@fusion/telemetry';
-import { classifyError, classifyResponse, type Outcome } from '../classify/classify.ts';
-import { asProxyError } from '../errors/proxy-error.ts';
 import type { HttpHandler, ProxyRequest } from '../http/message.ts';
 import type { Layer } from '../stack/stack.ts';
+import { measure, RESPONSE_LABELS, ResponseSeries } from './measure.ts';
 
 /** `response_latency_ms` buckets, from linkerd2-proxy's `linkerd/metrics/src/latency.rs`. */
 export const LATENCY_BUCKETS_MS = [
@@ -25,7 +24,7 @@ const TARGET = [
   'no_tls_reason',
   'dst_service',
 ] as const;
-const RESPONSE = [...TARGET, 'status_code', 'classification', 'grpc_status', 'error'] as const;
+const RESPONSE = [...TARGET, ...RESPONSE_LABELS] as const;
 
 export type Direction = 'inbound' | 'outbound';
 
@@ -84,75 +83,28 @@ function buildFactory(registry: Registry): LayerFactory {
       t.noTlsReason ?? '',
       t.dstService ?? '',
     ] as const;
-  type Target = ReturnType<typeof targetValues>;
-  type CounterChild = ReturnType<typeof requests.labels>;
-  type HistogramChild = ReturnType<typeof latency.labels>;
   /**
-   * The series of one label set, found once: label objects are shared per caller (inbound) and
-   * per endpoint and authority (outbound), so a request walks no label tree and builds no array.
+   * Label objects are shared per caller (inbound) and per endpoint and authority (outbound), so
+   * each is turned into its series once.
    */
-  interface Series {
-    readonly target: Target;
-    readonly requests: CounterChild;
-    readonly latency: Map<number, HistogramChild>;
-    readonly responses: Map<string, CounterChild>;
-  }
-  const seriesOf = new WeakMap<TargetLabels, Series>();
-  const series = (labels: TargetLabels): Series => {
+  const seriesOf = new WeakMap<TargetLabels, ResponseSeries>();
+  const series = (labels: TargetLabels): ResponseSeries => {
     let found = seriesOf.get(labels);
     if (!found) {
       const target = targetValues(labels);
-      found = {
-        target,
-        requests: requests.labels(...target),
-        latency: new Map(),
-        responses: new Map(),
-      };
+      found = new ResponseSeries(
+        requests.labels(...target),
+        (status) => latency.labels(...target, status),
+        (...response) => responses.labels(...target, ...response),
+      );
       seriesOf.set(labels, found);
     }
     return found;
-  };
-  const latencyOf = (s: Series, status: number): HistogramChild => {
-    let child = s.latency.get(status);
-    if (!child) {
-      child = latency.labels(...s.target, String(status));
-      s.latency.set(status, child);
-    }
-    return child;
-  };
-  const record = (s: Series, outcome: Outcome) => {
-    const status = outcome.status === undefined ? '' : String(outcome.status);
-    const grpc = outcome.grpcStatus === undefined ? '' : String(outcome.grpcStatus);
-    const error = outcome.error ?? '';
-    const key = `${status} ${outcome.classification} ${grpc} ${error}`;
-    let child = s.responses.get(key);
-    if (!child) {
-      child = responses.labels(...s.target, status, outcome.classification, grpc, error);
-      s.responses.set(key, child);
-    }
-    child.inc();
   };
 
   /** Records every request through the layer; `labels` is decided per request (the peer). */
   return (labelsOf: (request: ProxyRequest) => TargetLabels): Layer<HttpHandler> =>
     (inner) =>
-    async (request) => {
-      const target = series(labelsOf(request));
-      target.requests.inc();
-      let response: Awaited<ReturnType<HttpHandler>>;
-      try {
-        response = await inner(request);
-      } catch (error) {
-        record(target, classifyError(asProxyError(error).code));
-        throw error;
-      }
-      const elapsedMs = Number(process.hrtime.bigint() - request.ctx.startedAt) / 1e6;
-      latencyOf(target, response.status).observe(elapsedMs);
-      // Classified when the stream ends: gRPC's verdict is in the trailers.
-      void response.trailers.then(
-        (trailers) => record(target, classifyResponse(response.status, response.headers, trailers)),
-        () => record(target, classifyError('RESET')),
-      );
-      return response;
-    };
+    (request) =>
+      measure(series(labelsOf(request)), inner, request);
 }

@@ -2,9 +2,11 @@
  * The resilience layers' counters. Retries use Linkerd's route retry names
  * (`outbound_http_route_retry_*_total`, queried by `linkerd viz stat-outbound`) with its
  * `parent_name` and `route_name` labels; Linkerd has no circuit breaker limits nor a counter
- * for failure accrual, nor mirroring, so those are ours, named in the same style.
+ * for failure accrual, nor mirroring, so those are ours, named in the same style. The route
+ * stage's own request metrics (Linkerd's `route_*`) come with them: route-metrics.ts.
  */
 import type { Registry } from '@fusion/telemetry';
+import { routeMetrics } from './route-metrics.ts';
 
 export type ResilienceMetrics = ReturnType<typeof resilienceMetrics>;
 
@@ -41,5 +43,6 @@ export function resilienceMetrics(registry: Registry) {
       help: 'Requests drawn for mirroring, by what became of the copy (sent, or why it was not).',
       labelNames: ['parent_name', 'route_name', 'backend', 'outcome'],
     }),
+    routes: routeMetrics(registry),
   };
 }

@@ -4,14 +4,17 @@
  * caller's policy towards that service whose match holds, and goes through that route's
  * layers, built once per route and rebuilt only when a pushed policy changes them:
  *
- *   deadline (the route's timeout, or the budget the request carried)
- *     → mirror (a share copied to another service once answered, once per request; mirror.ts)
- *       → retries (per route; the budget per service)
- *         → circuit breaker (per service, shared by its routes; admits each try)
- *           → backends by weight (split.ts; usually just the service itself)
- *             → the service's balancer
+ *   route metrics (Linkerd's route_*, once per request, around everything below; route-metrics.ts)
+ *     → deadline (the route's timeout, or the budget the request carried)
+ *       → mirror (a share copied to another service once answered, once per request; mirror.ts)
+ *         → retries (per route; the budget per service)
+ *           → route_actual_request_total (each try)
+ *             → circuit breaker (per service, shared by its routes; admits each try)
+ *               → backends by weight (split.ts; usually just the service itself)
+ *                 → the service's balancer
  *
- * With `sessionAffinity`, each request's key is read first, for the balancer (affinity.ts).
+ * With `sessionAffinity`, each request's key is read just inside the route metrics, for the
+ * balancer (affinity.ts).
  * A service without a policy gets the deadline layer alone, which reads two fields and passes
  * the request on when it carries no budget.
  */
@@ -136,6 +139,8 @@ function buildTable(
       routeStack = routeStack.push(breaker.layer());
       layers.push(`circuit breaker: ${limitsOf(breakerPolicy)}`);
     }
+    const measured = metrics.routes.forRoute(service, route.name);
+    routeStack = routeStack.push(measured.eachTry);
     const retries = route.retries;
     if (retries && (retries.limit > 0 || retries.perTryTimeoutMs !== undefined)) {
       const labels = [service, route.name] as const;
@@ -187,6 +192,8 @@ function buildTable(
       routeStack = routeStack.push((inner) => affinityLayer(affinity, inner));
       layers.push(`session affinity: ${affinity.kind} ${affinity.name}`);
     }
+    // Outermost, so what a request's deadline, retries and their backoff cost is measured.
+    routeStack = routeStack.push(measured.request);
     return {
       match: route.match,
       handle: routeStack.build(),
