@@ -31,6 +31,11 @@ export function resolvePaths(options: PathOptions, env = process.env): Paths {
 // From source these are .ts files; in the esbuild bundle (dist/cli/) they are .js beside main.js.
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
+/** The repository's deployment files (deploy/): Prometheus's configuration and rules. */
+export const deployDir = fileURLToPath(
+  new URL(ext === '.ts' ? '../../../deploy/' : '../../deploy/', import.meta.url),
+);
+
 /** Programs the supervisor runs as separate processes. */
 export const programs = {
   postgres: fileURLToPath(new URL(`./infra/postgres-main${ext}`, import.meta.url)),

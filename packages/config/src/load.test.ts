@@ -144,6 +144,7 @@ test('a minimal file gets every default', () => {
       },
     },
     controlPlane: { identityPort: 8080, destinationPort: 8086, adminPort: 9990, apiPort: 8084 },
+    observability: { prometheus: { enabled: true, port: 9090, retentionMs: 86_400_000 } },
     logging: { level: 'info' },
     trafficPolicies: [],
     circuitBreakers: [],
@@ -160,7 +161,7 @@ test('an unknown top-level section suggests the intended one', () => {
     "6:1 unknown section 'trafficPolicy'; did you mean 'trafficPolicies'?",
   ]);
   assert.deepEqual(check(`${text.replace('trafficPolicy', 'extras')}`).errors, [
-    "6:1 unknown section 'extras'; valid sections: version, mesh, infrastructure, controlPlane, logging, services, trafficPolicies, circuitBreakers, authorizationPolicies, rateLimits, faultInjections",
+    "6:1 unknown section 'extras'; valid sections: version, mesh, infrastructure, controlPlane, observability, logging, services, trafficPolicies, circuitBreakers, authorizationPolicies, rateLimits, faultInjections",
   ]);
 });
 

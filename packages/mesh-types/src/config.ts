@@ -19,6 +19,7 @@ export interface FusionConfig {
   readonly mesh: MeshSettings;
   readonly infrastructure: InfrastructureSettings;
   readonly controlPlane: ControlPlaneSettings;
+  readonly observability: ObservabilitySettings;
   readonly logging: LoggingSettings;
   /** Keyed by service name, in file order. */
   readonly services: Readonly<Record<string, ServiceConfig>>;
@@ -105,6 +106,18 @@ export interface ControlPlaneSettings {
   readonly adminPort: number;
   /** The public API: read-only JSON for the CLI and the dashboard, plain HTTP on loopback. */
   readonly apiPort: number;
+}
+
+/** The observability tier `fusion up` runs beside the platform. */
+export interface ObservabilitySettings {
+  readonly prometheus: {
+    /** false: `fusion up` does not start Prometheus. */
+    readonly enabled: boolean;
+    /** Its HTTP API and UI, on loopback (Prometheus's own default: 9090). */
+    readonly port: number;
+    /** How long samples are kept, ms (`--storage.tsdb.retention.time`). */
+    readonly retentionMs: number;
+  };
 }
 
 export interface LoggingSettings {

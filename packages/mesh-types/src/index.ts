@@ -9,6 +9,7 @@ export type {
   LoggingSettings,
   LogLevel,
   MeshSettings,
+  ObservabilitySettings,
   PostgresSettings,
   ReadinessSettings,
   ServiceConfig,

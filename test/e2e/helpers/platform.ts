@@ -28,6 +28,7 @@ export interface TestPlatform {
   readonly postgresPort: number;
   readonly identityPort: number;
   readonly destinationPort: number;
+  readonly prometheusPort: number;
   fusion(args: string[], env?: Record<string, string>): Promise<CommandResult>;
   status(): Promise<StatusJson>;
   /** Stops anything still running and removes the directory. */
@@ -59,14 +60,16 @@ export interface StatusJson {
 
 /**
  * `portBase + N` replaces the seed's port 800N; the embedded PostgreSQL gets `portBase + 99`,
- * the identity service `portBase + 80`, destination `portBase + 86` and the control-plane admin
- * port `portBase + 90`. Each service's sidecar adds its own ports at + 10000, + 20000 and
+ * the identity service `portBase + 80`, destination `portBase + 86`, the control-plane admin
+ * port `portBase + 90` and Prometheus `portBase + 91` (started only with `{ prometheus: true }`:
+ * the other suites need not pay for it). Each service's sidecar adds its own ports at + 10000, + 20000 and
  * + 21000, so a base under 11700 keeps them all below Linux's ephemeral range (32768 and up).
  */
 export function preparePlatform(
   portBase: number,
   /** Changes the copied fusion.yaml before its ports are moved (e.g. more replicas). */
   edit: (text: string) => string = (text) => text,
+  options: { readonly prometheus?: boolean } = {},
 ): TestPlatform {
   const dir = mkdtempSync(join(tmpdir(), 'fusion-e2e-'));
   const configPath = join(dir, 'fusion.yaml');
@@ -78,9 +81,14 @@ export function preparePlatform(
     '8080': identityPort,
     '8086': destinationPort,
     '9990': portBase + 90,
+    '9090': portBase + 91,
   };
   let service = '';
-  const text = edit(readFileSync(join(repoRoot, 'fusion.yaml'), 'utf8'))
+  const original = readFileSync(join(repoRoot, 'fusion.yaml'), 'utf8');
+  const withPrometheus = options.prometheus
+    ? original
+    : original.replace(/(\n {2}prometheus:\n {4}enabled: )true/, '$1false');
+  const text = edit(withPrometheus)
     .split('\n')
     .map((line) => {
       const name = /^ {2}([a-z-]+):\s*$/.exec(line);
@@ -108,6 +116,7 @@ export function preparePlatform(
     postgresPort,
     identityPort,
     destinationPort,
+    prometheusPort: portBase + 91,
     fusion: (args, env = {}) => runFusion(['--config', configPath, ...args], env),
     status: async () =>
       JSON.parse((await platform.fusion(['status', '--json'])).stdout) as StatusJson,

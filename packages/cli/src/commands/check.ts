@@ -1,13 +1,16 @@
 /**
  * `fusion check`: the platform's health checks, in `linkerd check`'s style (√ ok, ‼ warning,
- * × failure with a hint). This first version checks the configuration, the mesh PKI (parse,
- * chain, key match, CA flags, expiry), the identity service and the clock. Exit 1 on any ×.
+ * × failure with a hint): the configuration, the mesh PKI (parse, chain, key match, CA flags,
+ * expiry), the identity service, the clock, and the alerts firing in Prometheus (a critical one
+ * is a ×). Exit 1 on any ×.
  */
 import { existsSync } from 'node:fs';
+import type { FusionConfig } from '@fusion/mesh-types';
 import { CONTROL_PLANE_NAMESPACE, parseCertificates, workloadIdentity } from '@fusion/pki';
 import type { Command } from 'commander';
 import { checkPki, pkiExists, pkiFiles, readText } from '../identity/index.ts';
 import { probeIdentityService } from '../identity/probe-identity.ts';
+import { type FiringAlert, firingAlerts, prometheusAddress } from '../observability/index.ts';
 import { resolvePaths } from '../paths.ts';
 import { loadConfigForCommand } from './shared.ts';
 
@@ -19,7 +22,9 @@ const CLOCK_TOLERANCE_SECONDS = 5;
 export function registerCheck(program: Command): void {
   program
     .command('check')
-    .description('check the configuration, the mesh PKI, the identity service and the clock')
+    .description(
+      'check the configuration, the mesh PKI, the identity service, the clock and firing alerts',
+    )
     .action(async () => {
       const outcomes = await runChecks(program.opts());
       for (const o of outcomes) {
@@ -126,7 +131,32 @@ async function runChecks(options: { config?: string; stateDir?: string }): Promi
       hint: 'is the platform running? `fusion status`; its log: .fusion/logs/control-plane.log',
     });
   }
+  if (config.observability.prometheus.enabled) outcomes.push(...(await checkAlerts(config)));
   return outcomes;
+}
+
+/** Each alert firing in Prometheus: a critical one fails the check, any other warns. */
+async function checkAlerts(config: FusionConfig): Promise<Outcome[]> {
+  const address = prometheusAddress(config);
+  let firing: FiringAlert[];
+  try {
+    firing = await firingAlerts(address);
+  } catch (error) {
+    return [
+      {
+        status: 'warn',
+        text: `alerts not checked: Prometheus at ${address}: ${(error as Error).message}`,
+        hint: 'it runs under `fusion up` when installed (apt-get install prometheus); `fusion status` shows it',
+      },
+    ];
+  }
+  if (firing.length === 0)
+    return [{ status: 'ok', text: `no alerts firing in Prometheus at ${address}` }];
+  return firing.map((alert) => ({
+    status: alert.severity === 'critical' ? 'fail' : 'warn',
+    text: `alert ${alert.name} (${alert.severity}) firing: ${alert.summary}`,
+    hint: alert.runbook ?? `see http://${address}/alerts`,
+  }));
 }
 
 function hintFor(code: string): string | undefined {

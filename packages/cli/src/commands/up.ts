@@ -23,7 +23,17 @@ import {
   type TokenGrant,
   writeTokens,
 } from '../identity/index.ts';
-import { type Paths, programs, resolvePaths, tsxImport } from '../paths.ts';
+import {
+  findPrometheus,
+  INSTALL_HINT,
+  PROMETHEUS,
+  preparePrometheusDir,
+  prometheusAddress,
+  prometheusDir,
+  targetFiles,
+  writeTargetFiles,
+} from '../observability/index.ts';
+import { deployDir, type Paths, programs, resolvePaths, tsxImport } from '../paths.ts';
 import {
   buildPlan,
   type ComponentSpec,
@@ -101,6 +111,7 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
     configPath: paths.configPath,
     pkiDir: pki.dir,
     trustAnchorsPem: readText(pki.anchors),
+    ...withPrometheus(config),
   };
   const plan = planOrReport(planInputs);
   if (!plan) return 1;
@@ -113,6 +124,8 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
 
   mkdirSync(paths.stateDir, { recursive: true });
   writePidFile(paths.stateDir, process.pid);
+  const targets = prometheusTargets(paths, planInputs.prometheusBinary !== undefined);
+  targets(config, plan);
   const tokens = await keepTokensFresh(pki, paths.stateDir, plan.components);
   const logs = new LogSink(paths.logDir);
   const view = new ConsoleView({ out: process.stdout, interactive: isInteractive(), echoLevel }, [
@@ -158,7 +171,9 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
           Object.assign(appPrograms, await bundledApps(added));
           await releaseBundler();
         }
-        return buildPlan({ ...planInputs, config: next });
+        const nextPlan = buildPlan({ ...planInputs, config: next });
+        targets(next, nextPlan);
+        return nextPlan;
       },
       beforeStart: (next) => tokens.update(next.components),
       report: (level, message) => {
@@ -180,6 +195,34 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
   await logs.close();
   view.message('stopped');
   return exitCode;
+}
+
+/** The binary for the plan, or a word on how to install it when fusion.yaml wants it. */
+function withPrometheus(config: FusionConfig): { prometheusBinary?: string } {
+  if (!config.observability.prometheus.enabled) return {};
+  const binary = findPrometheus();
+  if (binary) return { prometheusBinary: binary };
+  console.log(`fusion up: Prometheus not found, starting without metrics storage; ${INSTALL_HINT}`);
+  return {};
+}
+
+/**
+ * Readies Prometheus's directory and returns what writes its targets for a plan (again at each
+ * reload, so that new replicas are scraped); does nothing when Prometheus is not in the plan.
+ */
+function prometheusTargets(paths: Paths, enabled: boolean) {
+  if (!enabled) return (_config: FusionConfig, _plan: Plan) => {};
+  preparePrometheusDir(paths.stateDir, join(deployDir, PROMETHEUS));
+  return (config: FusionConfig, plan: Plan) =>
+    writeTargetFiles(
+      prometheusDir(paths.stateDir).targets,
+      targetFiles({
+        config,
+        components: plan.components,
+        controlPlaneAdmin: `127.0.0.1:${config.controlPlane.adminPort}`,
+        prometheus: prometheusAddress(config),
+      }),
+    );
 }
 
 function appEntries(config: FusionConfig, baseDir: string): string[] {

@@ -184,8 +184,9 @@ export function toRecord(source: string, line: string, fallbackLevel: string): L
         typeof parsed.level === 'number'
           ? (PINO_LEVELS[parsed.level] ?? String(parsed.level))
           : parsed.level;
-      const time =
-        typeof parsed.time === 'number' ? new Date(parsed.time).toISOString() : parsed.time;
+      // Prometheus (go-kit) writes its time as `ts`.
+      const written = parsed.time ?? parsed.ts;
+      const time = typeof written === 'number' ? new Date(written).toISOString() : written;
       return {
         ...parsed,
         time: typeof time === 'string' ? time : new Date().toISOString(),

@@ -5,10 +5,12 @@
  * PostgreSQL; a sidecar the control plane (decision 0016). Pure: no
  * processes, no file system, so the order and every environment variable can be tested.
  */
+
 import { isAbsolute, join } from 'node:path';
 import { type FusionConfig, replicaNames, type ServiceConfig } from '@fusion/mesh-types';
 import { CONTROL_PLANE_NAMESPACE, workloadIdentity } from '@fusion/pki';
 import { tokenFile } from '../identity/tokens.ts';
+import { prometheusComponent } from '../observability/prometheus.ts';
 import {
   formatAddress,
   type InstanceLayout,
@@ -112,6 +114,8 @@ export interface PlanInputs {
   /** The PKI directory and the trust anchor bundle workloads must trust. */
   readonly pkiDir: string;
   readonly trustAnchorsPem: string;
+  /** The `prometheus` binary, when the machine has one (observability/prometheus.ts). */
+  readonly prometheusBinary?: string;
 }
 
 export interface Plan {
@@ -195,6 +199,10 @@ export function buildPlan(inputs: PlanInputs): Plan {
     // It keeps nothing in PostgreSQL: it starts beside it, not after it (decision 0016).
     dependsOn: [],
   });
+  const prometheus = config.observability.prometheus;
+  if (prometheus.enabled && inputs.prometheusBinary) {
+    components.push(prometheusComponent(config, inputs.prometheusBinary, inputs.stateDir));
+  }
   for (const service of orderByDependencies(services)) {
     const identity = workloadIdentity(service.name, config.mesh.namespace, config.mesh.trustDomain);
     const opaqueDependencies = service.dependsOn

@@ -27,7 +27,7 @@ import {
   trafficPolicy,
 } from './policies/index.ts';
 import { services } from './services.ts';
-import { controlPlane, infrastructure, logging, mesh } from './settings.ts';
+import { controlPlane, infrastructure, logging, mesh, observability } from './settings.ts';
 
 const VERSION = 'the number 1';
 
@@ -40,6 +40,7 @@ const rootShape = {
   mesh: section(mesh),
   infrastructure: section(infrastructure),
   controlPlane: section(controlPlane),
+  observability: section(observability),
   logging: section(logging),
   services: required(services),
   trafficPolicies: withDefault(lenientArray(trafficPolicy), []),
@@ -82,6 +83,13 @@ export function validateDocument(contents: Node | null, ctx: Context): FusionCon
           v.controlPlane?.adminPort,
         ),
         ...reserved('controlPlane.api.port', 'the public API', v.controlPlane?.apiPort),
+        ...(v.observability?.prometheus.enabled === false
+          ? []
+          : reserved(
+              'observability.prometheus.port',
+              'Prometheus',
+              v.observability?.prometheus.port,
+            )),
       ],
       trafficPolicies: v.trafficPolicies ?? [],
       circuitBreakers: v.circuitBreakers ?? [],
@@ -100,6 +108,7 @@ export function validateDocument(contents: Node | null, ctx: Context): FusionCon
     mesh: v.mesh!,
     infrastructure: v.infrastructure!,
     controlPlane: v.controlPlane!,
+    observability: v.observability!,
     logging: v.logging!,
     services: Object.fromEntries(configs.map((c): [string, ServiceConfig] => [c.name, c])),
     trafficPolicies: v.trafficPolicies!.map((p) => p.value),

@@ -7,8 +7,10 @@ import type {
   InfrastructureSettings,
   LoggingSettings,
   MeshSettings,
+  ObservabilitySettings,
 } from '@fusion/mesh-types';
 import {
+  bool,
   decimal,
   duration,
   int,
@@ -128,5 +130,27 @@ export const controlPlane = transform(
     destinationPort: c.destination.port,
     adminPort: c.adminPort,
     apiPort: c.api.port,
+  }),
+);
+
+export const DEFAULT_PROMETHEUS_PORT = 9090;
+
+export const observability = transform(
+  object({
+    prometheus: section(
+      object({
+        enabled: withDefault(bool(), true),
+        port: withDefault(int(1, 65535), DEFAULT_PROMETHEUS_PORT),
+        // At least an hour: less would drop what the alerts and dashboards look back over.
+        retention: withDefault(duration({ min: HOUR }), 24 * HOUR),
+      }),
+    ),
+  }),
+  (o): ObservabilitySettings => ({
+    prometheus: {
+      enabled: o.prometheus.enabled,
+      port: o.prometheus.port,
+      retentionMs: o.prometheus.retention,
+    },
   }),
 );

@@ -120,6 +120,10 @@ function buildTable(
         onOpen: (limit) => metrics.breakerOpen.labels(service, limit).inc(),
       })
     : undefined;
+  // Each limit's refusal counter exists, at 0, from the moment the limit does.
+  for (const limit of BREAKER_LIMITS) {
+    if (breakerPolicy?.[limit] !== undefined) metrics.breakerOpen.labels(service, limit);
+  }
   const budget = new RetryBudget(policy.retryBudget ?? DEFAULT_RETRY_BUDGET);
   const routes = policy.routes.map((route) => {
     const describe = `route ${route.name} to ${service}`;
@@ -143,7 +147,13 @@ function buildTable(
     routeStack = routeStack.push(measured.eachTry);
     const retries = route.retries;
     if (retries && (retries.limit > 0 || retries.perTryTimeoutMs !== undefined)) {
+      // Made with the route, so each series reads 0 until something happens (a dashboard's
+      // rate() is then 0, not absent), and an event walks no label tree.
       const labels = [service, route.name] as const;
+      const retried = metrics.retryRequests.labels(...labels);
+      const succeeded = metrics.retrySuccesses.labels(...labels);
+      const limitExceeded = metrics.retryLimitExceeded.labels(...labels);
+      const overflowed = metrics.retryOverflow.labels(...labels);
       routeStack = routeStack.push(
         retryLayer({
           policy: retries,
@@ -152,10 +162,10 @@ function buildTable(
           describe,
           ...(options.random ? { random: options.random } : {}),
           events: {
-            retried: () => metrics.retryRequests.labels(...labels).inc(),
-            succeeded: () => metrics.retrySuccesses.labels(...labels).inc(),
-            limitExceeded: () => metrics.retryLimitExceeded.labels(...labels).inc(),
-            overflowed: () => metrics.retryOverflow.labels(...labels).inc(),
+            retried: () => retried.inc(),
+            succeeded: () => succeeded.inc(),
+            limitExceeded: () => limitExceeded.inc(),
+            overflowed: () => overflowed.inc(),
           },
         }),
       );
@@ -212,14 +222,16 @@ function buildTable(
   return { handle, view: { service, routes: routes.map((r) => r.view) }, source };
 }
 
+const BREAKER_LIMITS = [
+  'maxConnections',
+  'maxRequests',
+  'maxPendingRequests',
+  'maxRetries',
+] as const;
+
 function limitsOf(policy: OutboundPolicy['circuitBreaker']): string {
   const parts: string[] = [];
-  for (const key of [
-    'maxConnections',
-    'maxRequests',
-    'maxPendingRequests',
-    'maxRetries',
-  ] as const) {
+  for (const key of BREAKER_LIMITS) {
     const value = policy?.[key];
     if (value !== undefined) parts.push(`${key} ${value}`);
   }

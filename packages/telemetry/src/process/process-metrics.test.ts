@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Registry } from '../metrics/index.ts';
 import { registerProcessMetrics } from './process-metrics.ts';
 
@@ -40,6 +42,28 @@ describe('process metrics', () => {
       assert.match(text, /^# TYPE process_cpu_seconds_total counter$/m);
       assert.match(text, /^# TYPE nodejs_eventloop_lag_p99_seconds gauge$/m);
     } finally {
+      metrics.stop();
+    }
+  });
+
+  it('counts the resources holding the loop open, and times a forced GC by kind', async () => {
+    const registry = new Registry();
+    const metrics = registerProcessMetrics(registry);
+    const timers = Array.from({ length: 3 }, () => setInterval(() => {}, 60_000));
+    try {
+      const before = samples(registry.expose()).get('nodejs_active_resources_total')!;
+      assert.ok(before >= 3, `${before} resources with 3 intervals open`);
+      // A collection forced through V8's own flag, in a fresh context that has `gc`.
+      setFlagsFromString('--expose-gc');
+      (runInNewContext('gc') as () => void)();
+      // The observer delivers its entries on a later turn.
+      await new Promise(setImmediate);
+      await new Promise(setImmediate);
+      assert.ok(
+        samples(registry.expose()).get('nodejs_gc_duration_seconds_count{kind="major"}')! >= 1,
+      );
+    } finally {
+      for (const timer of timers) clearInterval(timer);
       metrics.stop();
     }
   });

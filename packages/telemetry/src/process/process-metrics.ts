@@ -16,8 +16,12 @@
  *   nodejs_eventloop_lag_p99_seconds   99th percentile delay over the window
  *   nodejs_eventloop_lag_max_seconds   worst delay over the window
  * With several scrapers the windows interleave; one Prometheus per service is the expected setup.
+ *
+ * Garbage collection is timed by a PerformanceObserver (prom-client's `nodejs_gc_duration_seconds`,
+ * by `kind`); open handles are counted at scrape time (`nodejs_active_resources_total`: sockets,
+ * servers, timers, pending requests — what keeps the process alive).
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { Counter, Registry } from '../metrics/index.ts';
 
 /** Handle on the collector; `stop()` releases the event-loop monitor. */
@@ -104,8 +108,44 @@ export function registerProcessMetrics(registry: Registry): ProcessMetrics {
     },
   });
 
-  return { stop: () => delay.disable() };
+  registry.gauge({
+    name: 'nodejs_active_resources_total',
+    help: 'Resources keeping the event loop alive (handles, requests, timers), at scrape time.',
+    collect: (g) => g.set(process.getActiveResourcesInfo().length),
+  });
+  const gc = registry.histogram({
+    name: 'nodejs_gc_duration_seconds',
+    help: 'Garbage collection pauses by kind, in seconds.',
+    labelNames: ['kind'],
+    buckets: GC_BUCKETS,
+  });
+  const gcByKind = new Map(
+    Object.entries(GC_KINDS).map(([k, name]) => [Number(k), gc.labels(name)]),
+  );
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+      gcByKind.get(kind ?? -1)?.observe(entry.duration / 1000);
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+
+  return {
+    stop: () => {
+      delay.disable();
+      gcObserver.disconnect();
+    },
+  };
 }
+
+/** prom-client's GC buckets. */
+const GC_BUCKETS = [0.001, 0.01, 0.1, 1, 2, 5];
+const GC_KINDS: Readonly<Record<number, string>> = {
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
 
 /** Moves a counter up to a cumulative total read from the OS, never down. */
 function catchUp(counter: Counter, totalMicros: number): void {
