@@ -13,6 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { DASHBOARDS, queriesOf } from '../../packages/cli/src/observability/dashboards/index.ts';
@@ -33,9 +34,17 @@ const SERVICES = [
   'plugin',
 ];
 
-/** Something for every dashboard panel to show (the file's own blocks keep working). */
+/**
+ * Something for every dashboard panel to show (the file's own blocks keep working), and every
+ * trace kept.
+ */
 const withTrouble = (text: string) =>
   text
+    .replace(/(\n {4}sampling: )[\d.]+/, '$11')
+    .replace(
+      '  proxyLogLevel: warn,linkerd=info\n',
+      '  proxyLogLevel: warn,linkerd=info\n  accessLog: json\n',
+    )
     .replace(
       /\n# The seed's circuit breaker/,
       `  - name: gateway-timeouts
@@ -219,6 +228,171 @@ describe('observability under fusion up', {
     );
     assert.equal(check.code, 1);
     rewriteConfig((text) => text.slice(0, text.indexOf('  - name: vision-down')));
+  });
+
+  test('fusion log-level identity debug: its debug lines appear without a restart; info stops them', async () => {
+    const apps = ['identity', 'identity-1', 'identity-2'];
+    /** identity's app lines, oldest first, read through `fusion logs`. */
+    const appLines = async () => {
+      const logs = await platform.fusion(['logs', 'identity', '--json', '-n', '0']);
+      assert.equal(logs.code, 0, logs.stderr);
+      return logs.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map(
+          (line) => JSON.parse(line) as { source: string; level: string; msg: string; to?: string },
+        )
+        .filter((line) => apps.includes(line.source));
+    };
+    const changedTo = async (level: string) =>
+      (await appLines()).filter((l) => l.msg === 'log level changed' && l.to === level).length;
+    const setLevel = async (level: string) => {
+      const before = await changedTo(level);
+      const result = await platform.fusion(['log-level', 'identity', level]);
+      assert.equal(result.code, 0, result.stderr);
+      for (const name of [...apps, 'identity-proxy'])
+        assert.match(result.stdout, new RegExp(`^${name}: ${level}$`, 'm'));
+      // Each replica's app says when it took the change: no restart, the same pids.
+      await eventually(`identity's apps at ${level}`, async () =>
+        (await changedTo(level)) === before + apps.length ? true : undefined,
+      );
+    };
+    const pids = async () =>
+      (await platform.status()).components.filter((c) => apps.includes(c.name)).map((c) => c.pid);
+    const pidsBefore = await pids();
+
+    await setLevel('debug');
+    const status = await platform.status();
+    const shown = status.components.filter((c) => apps.includes(c.name)) as { logLevel?: string }[];
+    assert.deepEqual(
+      shown.map((c) => c.logLevel),
+      ['debug', 'debug', 'debug'],
+    );
+    await eventually("identity's debug lines", async () => {
+      await traffic(1);
+      return (await appLines()).some((l) => l.level === 'debug') ? true : undefined;
+    });
+
+    await setLevel('info');
+    await traffic(2);
+    // Back to debug: its change line comes after anything the apps wrote at info.
+    await setLevel('debug');
+    const lines = await appLines();
+    // From the last app to take `info` to the first to leave it.
+    const changed = (l: (typeof lines)[number], to: string) =>
+      l.msg === 'log level changed' && l.to === to;
+    const from = lines.findLastIndex((l) => changed(l, 'info'));
+    const to = lines.findIndex((l, i) => i > from && changed(l, 'debug'));
+    assert.ok(from >= 0 && to > from);
+    const atInfo = lines.slice(from, to);
+    assert.deepEqual(
+      atInfo.filter((l) => l.level === 'debug'),
+      [],
+      'no debug line while at info',
+    );
+    assert.deepEqual(await pids(), pidsBefore, 'no app restarted');
+  });
+
+  test('one /v1/whoami is one trace: gateway, ai-kernel and identity, sidecars and apps, nested', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const answer = await fetch(`${gateway}/v1/whoami`, {
+      headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+    });
+    assert.equal(answer.status, 200, await answer.text());
+    const receiver = `http://127.0.0.1:${platform.traceReceiverPort}`;
+    const expected = [
+      'api-gateway-proxy',
+      'api-gateway',
+      'ai-kernel-proxy',
+      'ai-kernel',
+      'identity-proxy',
+      'identity',
+    ];
+    interface JaegerSpan {
+      spanID: string;
+      operationName: string;
+      references: { refType: string; spanID: string }[];
+      startTime: number;
+      duration: number;
+      processID: string;
+    }
+    const trace = await eventually('every hop’s spans in the receiver', async () => {
+      const response = await fetch(`${receiver}/api/traces/${traceId}`);
+      if (!response.ok) return undefined;
+      const body = (await response.json()) as {
+        data: { spans: JaegerSpan[]; processes: Record<string, { serviceName: string }> }[];
+      };
+      const found = body.data[0];
+      if (!found) return undefined;
+      const services = new Set(found.spans.map((s) => found.processes[s.processID]!.serviceName));
+      return expected.every((s) => services.has(s)) ? found : undefined;
+    });
+    const byId = new Map(trace.spans.map((s) => [s.spanID, s]));
+    const service = (s: JaegerSpan) => trace.processes[s.processID]!.serviceName;
+    const roots = trace.spans.filter((s) => s.references.length === 0);
+    console.log(
+      `# ${trace.spans.length} spans: ${trace.spans.map((s) => `${service(s)} "${s.operationName}"`).join(', ')}`,
+    );
+    // Our caller's span is not in the receiver: the gateway sidecar's span names it as parent.
+    assert.deepEqual(roots, []);
+    const orphans = trace.spans.filter((s) => !byId.has(s.references[0]!.spanID));
+    assert.deepEqual(orphans.map(service), ['api-gateway-proxy']);
+    for (const span of trace.spans) {
+      const parent = byId.get(span.references[0]!.spanID);
+      if (!parent) continue;
+      // One machine, one clock: a child starts after its parent and ends before it (µs, 2 ms slack).
+      assert.ok(
+        span.startTime >= parent.startTime - 2000,
+        `${service(span)} starts inside ${service(parent)}`,
+      );
+      assert.ok(
+        span.startTime + span.duration <= parent.startTime + parent.duration + 2000,
+        `${service(span)} ends inside ${service(parent)}`,
+      );
+    }
+    // The chain of parents from identity's app goes back through every hop.
+    const chain: string[] = [];
+    let at: JaegerSpan | undefined = trace.spans.find((s) => service(s) === 'identity');
+    while (at) {
+      chain.unshift(service(at));
+      at = byId.get(at.references[0]?.spanID ?? '');
+    }
+    // Each app's server and client spans, each sidecar's inbound and outbound ones.
+    assert.deepEqual(
+      chain.filter((s, i) => chain[i - 1] !== s),
+      [
+        'api-gateway-proxy',
+        'api-gateway',
+        'api-gateway-proxy',
+        'ai-kernel-proxy',
+        'ai-kernel',
+        'ai-kernel-proxy',
+        'identity-proxy',
+        'identity',
+      ],
+    );
+
+    // identity's app logged the request (at debug, from the test before) with its trace id.
+    const logs = await eventually('identity’s line for the trace', async () => {
+      const result = await platform.fusion(['logs', '--trace', traceId, '--json', '-n', '0']);
+      const sources = new Set(
+        result.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => (JSON.parse(line) as { source: string }).source),
+      );
+      // The app's own line and the access-log lines of the sidecars on the way.
+      const wanted = [
+        /^identity(-\d+)?$/,
+        /^identity(-\d+)?-proxy$/,
+        /^ai-kernel-proxy$/,
+        /^api-gateway-proxy$/,
+      ];
+      return wanted.every((w) => [...sources].some((source) => w.test(source)))
+        ? result.stdout
+        : undefined;
+    });
+    console.log(`# fusion logs --trace: ${logs.trim().split('\n').length} lines`);
   });
 
   test('every query of every panel of the four dashboards returns data', async () => {

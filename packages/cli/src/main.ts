@@ -5,7 +5,10 @@ import { registerCheck } from './commands/check.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDown } from './commands/down.ts';
 import { registerIdentity } from './commands/identity.ts';
+import { registerLogLevel } from './commands/log-level.ts';
+import { registerLogs } from './commands/logs.ts';
 import { registerStatus } from './commands/status.ts';
+import { registerTrace } from './commands/trace.ts';
 import { registerUp } from './commands/up.ts';
 
 const program = new Command('fusion')
@@ -24,5 +27,8 @@ registerConfig(program);
 registerIdentity(program);
 registerCheck(program);
 registerAudit(program);
+registerLogs(program);
+registerLogLevel(program);
+registerTrace(program);
 
 await program.parseAsync(process.argv);

@@ -127,6 +127,7 @@ test('a minimal file gets every default', () => {
       clockSkewAllowanceMs: 20_000,
       defaultInboundPolicy: 'all-authenticated',
       proxyLogLevel: 'warn,linkerd=info',
+      accessLog: 'off',
       http1: {
         maxRequestLineBytes: 8_192,
         maxHeaderBytes: 65_536,
@@ -144,7 +145,10 @@ test('a minimal file gets every default', () => {
       },
     },
     controlPlane: { identityPort: 8080, destinationPort: 8086, adminPort: 9990, apiPort: 8084 },
-    observability: { prometheus: { enabled: true, port: 9090, retentionMs: 86_400_000 } },
+    observability: {
+      prometheus: { enabled: true, port: 9090, retentionMs: 86_400_000 },
+      tracing: { sampling: 0.1, receiverPort: 4318 },
+    },
     logging: { level: 'info' },
     trafficPolicies: [],
     circuitBreakers: [],

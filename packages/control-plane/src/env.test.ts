@@ -32,6 +32,7 @@ describe('control-plane environment', () => {
         destinationListen: { host: '127.0.0.1', port: 8086 },
         adminListen: { host: '127.0.0.1', port: 9990 },
         apiListen: { host: '127.0.0.1', port: 8084 },
+        traceReceiverListen: undefined,
         logLevel: undefined,
       },
     );
@@ -45,12 +46,14 @@ describe('control-plane environment', () => {
       FUSION_DESTINATION_LISTEN_ADDR: '127.0.0.2:18086',
       FUSION_CONTROL_PLANE_ADMIN_ADDR: '0.0.0.0:9991',
       FUSION_API_LISTEN_ADDR: '127.0.0.1:0',
+      FUSION_TRACE_RECEIVER_ADDR: '127.0.0.1:4318',
       LOG_LEVEL: 'debug',
     });
     assert.deepEqual(env.identityListen, { host: '::1', port: 0 });
     assert.deepEqual(env.destinationListen, { host: '127.0.0.2', port: 18086 });
     assert.deepEqual(env.adminListen, { host: '0.0.0.0', port: 9991 });
     assert.deepEqual(env.apiListen, { host: '127.0.0.1', port: 0 });
+    assert.deepEqual(env.traceReceiverListen, { host: '127.0.0.1', port: 4318 });
     assert.equal(env.logLevel, 'debug');
   });
 
@@ -83,6 +86,11 @@ describe('control-plane environment', () => {
         { ...base, FUSION_API_LISTEN_ADDR: ':8084' },
         'FUSION_API_LISTEN_ADDR',
         /FUSION_API_LISTEN_ADDR=":8084" is not host:port/,
+      ],
+      [
+        { ...base, FUSION_TRACE_RECEIVER_ADDR: '4318' },
+        'FUSION_TRACE_RECEIVER_ADDR',
+        /FUSION_TRACE_RECEIVER_ADDR="4318" is not host:port/,
       ],
       [{ ...base, LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /"loud" is not one of trace, debug/],
     ];

@@ -24,6 +24,11 @@ export interface ControlPlaneEnv {
   readonly adminListen: ListenAddress;
   /** FUSION_API_LISTEN_ADDR (default 127.0.0.1:8084): the public API, plain HTTP. */
   readonly apiListen: ListenAddress;
+  /**
+   * FUSION_TRACE_RECEIVER_ADDR: the embedded trace receiver (the seed's 4318). Unset, it does
+   * not run — what the supervisor does when fusion.yaml names a collector instead.
+   */
+  readonly traceReceiverListen: ListenAddress | undefined;
   /** LOG_LEVEL; when unset, fusion.yaml's logging.level applies. */
   readonly logLevel: LogLevel | undefined;
 }
@@ -63,6 +68,9 @@ export function readControlPlaneEnv(env: Env = process.env): ControlPlaneEnv {
     destinationListen: listenAddress(env, 'FUSION_DESTINATION_LISTEN_ADDR', '127.0.0.1:8086'),
     adminListen: listenAddress(env, 'FUSION_CONTROL_PLANE_ADMIN_ADDR', '127.0.0.1:9990'),
     apiListen: listenAddress(env, 'FUSION_API_LISTEN_ADDR', '127.0.0.1:8084'),
+    traceReceiverListen: env.FUSION_TRACE_RECEIVER_ADDR?.trim()
+      ? listenAddress(env, 'FUSION_TRACE_RECEIVER_ADDR', '')
+      : undefined,
     logLevel: level ? (level as LogLevel) : undefined,
   };
 }

@@ -1,12 +1,18 @@
 /**
  * The two pieces of HTTP every control-plane API needs: a request body read up to a cap (past
  * it the rest is drained, not buffered, so the refusal can still be written back) and a JSON
- * answer with its length. Shared by identity and destination; neither decides anything here.
+ * answer with its length. Shared by identity, destination and the trace receiver (HTTP/1.1,
+ * hence a request typed as any readable with headers); none of them decides anything here.
  */
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
+import type { Readable } from 'node:stream';
+
+/** An HTTP/2 or HTTP/1.1 request: a readable body with its headers. */
+type BodyRequest = Readable & { readonly headers: IncomingHttpHeaders };
 
 export function readBody(
-  req: Http2ServerRequest,
+  req: BodyRequest,
   maxBytes: number,
   tooLarge: () => Error,
 ): Promise<Buffer> {

@@ -1,7 +1,7 @@
 /**
  * @fusion/control-plane: the mesh's control plane. The identity service (the CA), the
  * destination service (discovery and policy), the config source that follows fusion.yaml, the
- * public API, and the admin listener.
+ * public API, the embedded trace receiver, and the admin listener.
  */
 export type { AdminServer, AdminServerOptions } from './admin/index.ts';
 export { createAdminServer } from './admin/index.ts';
@@ -59,3 +59,19 @@ export {
   PKI_FILES,
   startIdentity,
 } from './identity/index.ts';
+export type {
+  DropReason,
+  StoredTrace,
+  TraceQuery,
+  TraceReceiverComponent,
+  TraceReceiverOptions,
+  TraceStoreLimits,
+  TraceStoreStats,
+} from './traces/index.ts';
+export {
+  DEFAULT_TRACE_LIMITS,
+  parseTraceQuery,
+  startTraceReceiver,
+  TraceStore,
+  toJaegerTrace,
+} from './traces/index.ts';

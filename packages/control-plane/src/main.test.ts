@@ -83,6 +83,7 @@ describe('control-plane main', () => {
       FUSION_DESTINATION_LISTEN_ADDR: '127.0.0.1:0',
       FUSION_CONTROL_PLANE_ADMIN_ADDR: '127.0.0.1:0',
       FUSION_API_LISTEN_ADDR: '127.0.0.1:0',
+      FUSION_TRACE_RECEIVER_ADDR: '127.0.0.1:0',
     });
     const listening = await program.line((l) => l.msg === 'admin listening');
     const admin = `http://${listening.address}`;
@@ -104,6 +105,17 @@ describe('control-plane main', () => {
       metrics,
       /^destination_registrations_refused_total\{reason="service-identity-mismatch"\} 0$/m,
     );
+    assert.match(metrics, /^trace_receiver_traces 0$/m);
+    const receiver = program.lines.find((l) => l.msg === 'trace receiver listening');
+    assert.equal(receiver?.component, 'traces');
+    const services = await fetch(`http://${receiver?.address}/api/services`);
+    assert.deepEqual(await services.json(), {
+      data: [],
+      total: 0,
+      limit: 0,
+      offset: 0,
+      errors: null,
+    });
 
     program.child.kill('SIGTERM');
     assert.equal(await program.exit, 0);
@@ -159,6 +171,9 @@ describe('control-plane main', () => {
     ).text();
     assert.match(metrics, /^control_plane_config_refused 1$/m);
     assert.match(metrics, /^control_plane_config_reloads_total\{result="applied"\} 1$/m);
+    // Without FUSION_TRACE_RECEIVER_ADDR there is no receiver, and no metric of it.
+    assert.ok(!program.lines.some((l) => l.msg === 'trace receiver listening'));
+    assert.doesNotMatch(metrics, /^trace_receiver_traces /m);
 
     program.child.kill('SIGTERM');
     assert.equal(await program.exit, 0);

@@ -3,7 +3,9 @@
  * then on: a valid change is pushed to proxies as policy, an invalid one refused), opens the
  * admin listener first (so the supervisor sees "starting" rather than a refused connection),
  * then starts each component in order: identity, then destination (whose certificate
- * identity's issuer signs), then the public API (which reads both).
+ * identity's issuer signs), then the public API (which reads both), then — when
+ * FUSION_TRACE_RECEIVER_ADDR is set — the trace receiver, which needs nothing and which nothing
+ * waits for (an exporter that finds it not yet listening drops one batch).
  * Any start failure is one fatal JSON line and exit 1; SIGTERM/SIGINT close everything, exit 0.
  */
 import { formatDiagnostic } from '@fusion/mesh-types';
@@ -19,8 +21,9 @@ import { startApi } from './api/index.ts';
 import { type Component, overallReadiness } from './component.ts';
 import { ConfigSource, registerConfigMetrics } from './config/index.ts';
 import { type DestinationComponent, startDestination } from './destination/index.ts';
-import { type ControlPlaneEnv, EnvError, readControlPlaneEnv } from './env.ts';
+import { type ControlPlaneEnv, EnvError, type ListenAddress, readControlPlaneEnv } from './env.ts';
 import { type IdentityComponent, startIdentity } from './identity/index.ts';
+import { startTraceReceiver } from './traces/index.ts';
 
 const SERVICE = 'control-plane';
 /** Longest a shutdown may take before exiting 1 anyway. */
@@ -99,6 +102,9 @@ const components: ReadonlyArray<{ name: string; start: () => Promise<Component> 
       });
     },
   },
+  ...optionalComponent('trace-receiver', env.traceReceiverListen, (listen) =>
+    startTraceReceiver({ ...listen, registry, logger: logger('traces') }),
+  ),
 ];
 let starting = components.map((c) => c.name);
 
@@ -117,6 +123,15 @@ for (const component of components) {
   starting = starting.filter((name) => name !== component.name);
 }
 log.info({ components: running.map((c) => c.name) }, 'control plane started');
+
+/** A component that runs only when its listen address is set. */
+function optionalComponent(
+  name: string,
+  listen: ListenAddress | undefined,
+  start: (listen: ListenAddress) => Promise<Component>,
+): { name: string; start: () => Promise<Component> }[] {
+  return listen === undefined ? [] : [{ name, start: () => start(listen) }];
+}
 
 function readEnvOrExit(): ControlPlaneEnv {
   try {

@@ -47,6 +47,8 @@ export interface MeshSettings {
   readonly defaultInboundPolicy: InboundDefaultPolicy;
   /** Proxy log filter, `LINKERD2_PROXY_LOG` syntax (default `warn,linkerd=info`). */
   readonly proxyLogLevel: string;
+  /** Linkerd's access log in every sidecar: a JSON line per inbound request, or none. */
+  readonly accessLog: 'off' | 'json';
   /** The sidecars' HTTP/1.1 engine: its limits and timeouts on every listener. */
   readonly http1: Http1Settings;
   /** The audit log of access decisions each inbound sidecar keeps. */
@@ -117,6 +119,14 @@ export interface ObservabilitySettings {
     readonly port: number;
     /** How long samples are kept, ms (`--storage.tsdb.retention.time`). */
     readonly retentionMs: number;
+  };
+  readonly tracing: {
+    /** Share (0–1) of new traces the sidecars sample; a caller's decision always wins. */
+    readonly sampling: number;
+    /** The control plane's embedded OTLP/HTTP receiver and Jaeger query API, on loopback. */
+    readonly receiverPort: number;
+    /** Send spans here (an OTLP/HTTP base URL) instead of the embedded receiver. */
+    readonly collector?: string;
   };
 }
 

@@ -115,3 +115,16 @@ export type {
   ApiServiceList,
 } from './public-api.ts';
 export { API_V1_PATHS, API_V1_PREFIX } from './public-api.ts';
+export type {
+  JaegerError,
+  JaegerLog,
+  JaegerOperation,
+  JaegerProcess,
+  JaegerReference,
+  JaegerResponse,
+  JaegerSpan,
+  JaegerTag,
+  JaegerTagType,
+  JaegerTrace,
+} from './trace-api.ts';
+export { OTLP_TRACES_PATH, TRACE_QUERY_PATHS } from './trace-api.ts';

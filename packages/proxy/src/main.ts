@@ -10,7 +10,7 @@
  * last, exit 0. A second signal exits at once with 1.
  */
 import { IdentityClient } from '@fusion/identity-client';
-import { Registry } from '@fusion/telemetry';
+import { BatchExporter, Registry, Tracer } from '@fusion/telemetry';
 import { startAdmin } from './admin/index.ts';
 import { type Audit, AuditLog, auditor } from './audit/index.ts';
 import type { DestinationClient } from './destination/index.ts';
@@ -51,6 +51,7 @@ let notReady: string | undefined = 'waiting for the first identity certificate';
 let stopping = false;
 /** FUSION_PROXY_AUDIT_LOG's writer, when it is set. */
 let auditLog: AuditLog | undefined;
+let spanExporter: BatchExporter | undefined;
 
 const admin = await startAdmin({
   listen: env.adminListen,
@@ -116,6 +117,7 @@ async function startDataPlane(): Promise<void> {
       : staticDiscovery({});
   }
   const audit = openAudit();
+  const tracer = openTracer();
   const { startOpaqueInbound, startTcpOutbound } = await import('./tcp/index.ts');
   // An opaque app (its port listed in LINKERD2_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION)
   // gets a TLS server that pipes bytes; every other one the HTTP inbound stack.
@@ -135,6 +137,8 @@ async function startDataPlane(): Promise<void> {
     rateLimit: () => destination?.policy?.current()?.inbound.rateLimit,
     faults: () => destination?.policy?.current()?.inbound.faultInjection,
     ...(audit && { audit }),
+    ...(tracer && { tracer }),
+    ...(env.accessLog && { accessLog: logger.component('access_log') }),
     ...(env.destinationName ? { controlPlaneIdentity: env.destinationName } : {}),
   });
   listeners.inbound = inbound;
@@ -152,6 +156,7 @@ async function startDataPlane(): Promise<void> {
     connectTimeoutMs: env.outboundConnectTimeoutMs,
     http1: env.http1,
     ...(destination?.policy ? { policies: destination.policy } : {}),
+    ...(tracer && { tracer }),
   });
   listeners.outbound = outbound;
   log.info({ address: addressOf(outbound) }, 'outbound listening');
@@ -206,7 +211,8 @@ function shutdown(reason: string): void {
     )
     .then(() => {
       destination?.close();
-      return Promise.all([admin.close(), auditLog?.close()]);
+      // The last spans go out before the process does.
+      return Promise.all([admin.close(), auditLog?.close(), spanExporter?.flush()]);
     })
     .then(
       () => {
@@ -305,6 +311,41 @@ function readEnvOrExit(): ProxyEnv {
 function fatal(error: unknown, part: string): never {
   log.fatal({ err: error }, `${part} cannot start: ${(error as Error).message}`);
   process.exit(1);
+}
+
+/**
+ * Spans for LINKERD2_PROXY_TRACE_COLLECTOR_SVC_ADDR (OTLP/HTTP, batched, never waited for), as
+ * `<service>-proxy`; none without it (the trace context is then passed on untouched).
+ */
+function openTracer(): Tracer | undefined {
+  const collector = env.traceCollectorAddr;
+  if (collector === undefined) return undefined;
+  const host = collector.host.includes(':') ? `[${collector.host}]` : collector.host;
+  spanExporter = new BatchExporter({
+    endpoint: `http://${host}:${collector.port}`,
+    service: `${env.service}-proxy`,
+    resource: { 'service.instance.id': env.instance },
+  });
+  // The exporter counts; the registry reads its counts at scrape time.
+  const stats = spanExporter.stats;
+  const counted = (name: string, help: string, read: () => number) =>
+    registry.counter({ name, help, collect: (c) => c.inc(read() - c.get()) });
+  counted('trace_export_spans_total', 'Spans the collector accepted.', () => stats.sent);
+  counted(
+    'trace_export_dropped_spans_total',
+    'Spans dropped because the export queue was full (the collector too slow or down).',
+    () => stats.dropped,
+  );
+  counted(
+    'trace_export_failed_batches_total',
+    'Batches of spans the collector refused or did not answer.',
+    () => stats.failedBatches,
+  );
+  log.info(
+    { collector: `${host}:${collector.port}`, sampling: env.traceSampling },
+    'exporting spans',
+  );
+  return new Tracer({ sampling: env.traceSampling, sink: spanExporter });
 }
 
 /** The audit log FUSION_PROXY_AUDIT_* asks for, and what records decisions into it. */

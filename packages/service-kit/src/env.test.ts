@@ -29,6 +29,9 @@ describe('readServiceEnv', () => {
       databaseUrl: undefined,
       redisUrl: undefined,
       shutdownTimeoutMs: 10000,
+      logLevelFile: undefined,
+      otlpEndpoint: undefined,
+      traceSampling: 1,
     });
   });
 
@@ -45,6 +48,8 @@ describe('readServiceEnv', () => {
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
       REDIS_URL: 'redis://127.0.0.1:6379',
       FUSION_SHUTDOWN_TIMEOUT_MS: '2500',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318/',
+      FUSION_TRACE_SAMPLING: '0.1',
     });
     assert.equal(env.serviceName, 'cv-engine');
     assert.equal(env.host, '0.0.0.0');
@@ -58,6 +63,27 @@ describe('readServiceEnv', () => {
     assert.equal(env.databaseUrl, 'postgres://postgres@127.0.0.1:5432/test');
     assert.equal(env.redisUrl, 'redis://127.0.0.1:6379');
     assert.equal(env.shutdownTimeoutMs, 2500);
+    assert.equal(env.otlpEndpoint, 'http://127.0.0.1:4318');
+    assert.equal(env.traceSampling, 0.1);
+  });
+
+  it('takes a sampling ratio from 0 to 1 and refuses anything else', () => {
+    assert.equal(readServiceEnv({ ...base, FUSION_TRACE_SAMPLING: '0' }).traceSampling, 0);
+    assert.equal(readServiceEnv({ ...base, FUSION_TRACE_SAMPLING: '1.0' }).traceSampling, 1);
+    assert.equal(readServiceEnv({ ...base, FUSION_TRACE_SAMPLING: '.25' }).traceSampling, 0.25);
+    for (const bad of ['1.5', '-0.1', 'half', '1e-1', '10%']) {
+      assert.equal(
+        problem({ ...base, FUSION_TRACE_SAMPLING: bad }),
+        `invalid environment: FUSION_TRACE_SAMPLING="${bad}" is not a sampling ratio (a number from 0 to 1)`,
+      );
+    }
+  });
+
+  it('takes an http(s) collector address only', () => {
+    assert.equal(
+      problem({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: '127.0.0.1:4318' }),
+      'invalid environment: OTEL_EXPORTER_OTLP_ENDPOINT="127.0.0.1:4318" is not a URL (expected http://… or https://…)',
+    );
   });
 
   it('names the variable, the value and the expectation', () => {

@@ -26,6 +26,15 @@ export interface ServiceEnv {
   readonly redisUrl: string | undefined;
   /** FUSION_SHUTDOWN_TIMEOUT_MS (default 10000): how long a drain may take before exit 1. */
   readonly shutdownTimeoutMs: number;
+  /** FUSION_LOG_LEVEL_FILE: a file whose content, when it changes, becomes the log level. */
+  readonly logLevelFile: string | undefined;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: the OTLP/HTTP collector spans go to; unset, none are recorded. */
+  readonly otlpEndpoint: string | undefined;
+  /**
+   * FUSION_TRACE_SAMPLING (0–1, default 1): share of traces this app starts that are kept. Most
+   * start at the sidecar in front, which has decided already; a caller's decision always wins.
+   */
+  readonly traceSampling: number;
 }
 
 /** A missing or malformed variable. `code` is stable for callers that branch on it. */
@@ -57,6 +66,9 @@ export function readServiceEnv(env: Env = process.env): ServiceEnv {
     databaseUrl: optional(env, 'DATABASE_URL', parseUrlWith(['postgres:', 'postgresql:'])),
     redisUrl: optional(env, 'REDIS_URL', parseUrlWith(['redis:', 'rediss:'])),
     shutdownTimeoutMs: optional(env, 'FUSION_SHUTDOWN_TIMEOUT_MS', parseTimeout) ?? 10_000,
+    logLevelFile: optional(env, 'FUSION_LOG_LEVEL_FILE', (value) => value),
+    otlpEndpoint: optional(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', parseHttpUrl),
+    traceSampling: optional(env, 'FUSION_TRACE_SAMPLING', parseRatio) ?? 1,
   };
 }
 
@@ -155,6 +167,11 @@ function parseUrlWith(protocols: readonly string[]): Parser<string> {
     if (!URL.canParse(value)) return expected;
     return protocols.includes(new URL(value).protocol) ? value.replace(/\/+$/, '') : expected;
   };
+}
+
+function parseRatio(value: string): number | Invalid {
+  const ratio = /^(\d+(\.\d*)?|\.\d+)$/.test(value) ? Number(value) : Number.NaN;
+  return ratio <= 1 ? ratio : new Invalid('is not a sampling ratio (a number from 0 to 1)');
 }
 
 function parseTimeout(value: string): number | Invalid {

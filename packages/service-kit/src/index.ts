@@ -53,3 +53,4 @@ export {
   runService,
   UNMATCHED_ROUTE,
 } from './service/index.ts';
+export { currentSpanContext, runWithSpanContext } from './tracing/index.ts';

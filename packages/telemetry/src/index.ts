@@ -27,3 +27,4 @@ export {
 } from './metrics/index.ts';
 export type { ProcessMetrics } from './process/index.ts';
 export { registerProcessMetrics } from './process/index.ts';
+export * from './tracing/index.ts';

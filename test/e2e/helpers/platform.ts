@@ -29,6 +29,8 @@ export interface TestPlatform {
   readonly identityPort: number;
   readonly destinationPort: number;
   readonly prometheusPort: number;
+  /** The control plane's trace receiver (OTLP/HTTP in, Jaeger's query API out). */
+  readonly traceReceiverPort: number;
   fusion(args: string[], env?: Record<string, string>): Promise<CommandResult>;
   status(): Promise<StatusJson>;
   /** Stops anything still running and removes the directory. */
@@ -61,8 +63,8 @@ export interface StatusJson {
 /**
  * `portBase + N` replaces the seed's port 800N; the embedded PostgreSQL gets `portBase + 99`,
  * the identity service `portBase + 80`, destination `portBase + 86`, the control-plane admin
- * port `portBase + 90` and Prometheus `portBase + 91` (started only with `{ prometheus: true }`:
- * the other suites need not pay for it). Each service's sidecar adds its own ports at + 10000, + 20000 and
+ * port `portBase + 90`, Prometheus `portBase + 91` (started only with `{ prometheus: true }`:
+ * the other suites need not pay for it) and the trace receiver `portBase + 92`. Each service's sidecar adds its own ports at + 10000, + 20000 and
  * + 21000, so a base under 11700 keeps them all below Linux's ephemeral range (32768 and up).
  */
 export function preparePlatform(
@@ -77,6 +79,7 @@ export function preparePlatform(
   const postgresPort = portBase + 99;
   const identityPort = portBase + 80;
   const destinationPort = portBase + 86;
+  const traceReceiverPort = portBase + 92;
   const controlPlanePorts: Record<string, number> = {
     '8080': identityPort,
     '8086': destinationPort,
@@ -96,6 +99,8 @@ export function preparePlatform(
       const port = /^(\s+port: )(\d+)/.exec(line);
       if (port && Number(port[2]) === 55432) return `${port[1]}${postgresPort}`;
       if (port && controlPlanePorts[port[2]!]) return `${port[1]}${controlPlanePorts[port[2]!]}`;
+      const receiver = /^(\s+receiverPort: )(\d+)/.exec(line);
+      if (receiver) return `${receiver[1]}${traceReceiverPort}`;
       const admin = /^(\s+adminPort: )(\d+)/.exec(line);
       if (admin && controlPlanePorts[admin[2]!])
         return `${admin[1]}${controlPlanePorts[admin[2]!]}`;
@@ -117,6 +122,7 @@ export function preparePlatform(
     identityPort,
     destinationPort,
     prometheusPort: portBase + 91,
+    traceReceiverPort,
     fusion: (args, env = {}) => runFusion(['--config', configPath, ...args], env),
     status: async () =>
       JSON.parse((await platform.fusion(['status', '--json'])).stdout) as StatusJson,

@@ -1,11 +1,11 @@
 /**
  * Reading the sidecars' audit logs (`.fusion/logs/audit/<instance>.log` and its rotated `.1`):
- * every record of every file, merged by time, filtered as `fusion audit` asks. A line that is not
- * a record (cut short by a crash, edited by hand) is skipped and counted, never fatal.
+ * every record of every file, merged by time, filtered as `fusion audit` asks (the files are
+ * read by ../jsonl).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditRecord } from '@fusion/mesh-types';
+import { jsonlFiles, type RecordKind, readRecords } from '../jsonl/index.ts';
 
 /** A record as the sidecars write it. */
 export type AuditEntry = AuditRecord;
@@ -29,35 +29,20 @@ export function auditDir(stateDir: string): string {
 
 /** The audit files, older rotations first so that records stay in order within a replica. */
 export function auditFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const names = readdirSync(dir).filter((n) => n.endsWith('.log') || n.endsWith('.log.1'));
-  return names
-    .sort((a, b) =>
-      a.endsWith('.1') === b.endsWith('.1') ? a.localeCompare(b) : a.endsWith('.1') ? -1 : 1,
-    )
-    .map((n) => join(dir, n));
+  return jsonlFiles(dir);
 }
 
-/** Parses JSON lines; returns the records and how many lines were not records. */
-export function parseRecords(text: string): { records: AuditEntry[]; skipped: number } {
-  const records: AuditEntry[] = [];
-  let skipped = 0;
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      const value = JSON.parse(line) as Partial<AuditEntry>;
-      if (
-        typeof value.time === 'string' &&
-        (value.decision === 'allow' || value.decision === 'deny')
-      ) {
-        records.push(value as AuditEntry);
-      } else skipped += 1;
-    } catch {
-      skipped += 1;
-    }
-  }
-  return { records, skipped };
-}
+/** A line of an audit log: an object with a time and a decision. */
+export const AUDIT_RECORDS: RecordKind<AuditEntry> = {
+  fromJson: (value) => {
+    const entry = value as Partial<AuditEntry> | null;
+    return typeof entry?.time === 'string' &&
+      (entry.decision === 'allow' || entry.decision === 'deny')
+      ? (entry as AuditEntry)
+      : undefined;
+  },
+  time: (entry) => entry.time,
+};
 
 export function matches(entry: AuditEntry, filter: AuditFilter): boolean {
   if (filter.deniedOnly && entry.decision !== 'deny') return false;
@@ -77,16 +62,7 @@ export function readAudit(
   dir: string,
   filter: AuditFilter,
 ): { records: AuditEntry[]; skipped: number } {
-  let skipped = 0;
-  const records: AuditEntry[] = [];
-  for (const file of auditFiles(dir)) {
-    const parsed = parseRecords(readFileSync(file, 'utf8'));
-    skipped += parsed.skipped;
-    for (const record of parsed.records) if (matches(record, filter)) records.push(record);
-  }
-  // ISO times compare as strings; a stable sort keeps each replica's own order for equal times.
-  records.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
-  return { records, skipped };
+  return readRecords(auditFiles(dir), AUDIT_RECORDS, (r) => matches(r, filter));
 }
 
 /** `ai-kernel.default.serviceaccount.identity.cluster.local` → `ai-kernel`, for tables. */

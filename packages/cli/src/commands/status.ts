@@ -4,6 +4,7 @@
  * not running (the LSB convention for "program is not running").
  */
 import type { Command } from 'commander';
+import { runtimeLevel } from '../logs/levels.ts';
 import { resolvePaths } from '../paths.ts';
 import {
   readState,
@@ -39,6 +40,8 @@ export interface ComponentReport {
   readonly uptimeSeconds: number | null;
   readonly restarts: number;
   readonly lastExit?: string;
+  /** The level `fusion log-level` set, while it lasts (absent: as fusion.yaml says). */
+  readonly logLevel?: string;
 }
 
 export function registerStatus(program: Command): void {
@@ -83,6 +86,7 @@ export function statusReport(stateDir: string, now = Date.now()): StatusReport {
         uptimeSeconds: c.pid && c.startedAt ? secondsSince(c.startedAt, now) : null,
         restarts: c.restarts,
         ...(c.lastExit ? { lastExit: c.lastExit } : {}),
+        ...levelOf(stateDir, c.name),
       };
     }),
   };
@@ -105,8 +109,9 @@ function printReport(report: StatusReport): void {
     (c.listening && c.listening.length > 0 ? c.listening : c.addresses).join(','),
     formatUptime(c.uptimeSeconds),
     String(c.restarts),
+    c.logLevel ?? '-',
   ]);
-  const header = ['COMPONENT', 'TIER', 'STATE', 'PID', 'ADDRESSES', 'UPTIME', 'RESTARTS'];
+  const header = ['COMPONENT', 'TIER', 'STATE', 'PID', 'ADDRESSES', 'UPTIME', 'RESTARTS', 'LOG'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const row of [header, ...rows]) {
     console.log(
@@ -116,6 +121,11 @@ function printReport(report: StatusReport): void {
         .trimEnd(),
     );
   }
+}
+
+function levelOf(stateDir: string, component: string): { logLevel?: string } {
+  const level = runtimeLevel(stateDir, component);
+  return level === undefined ? {} : { logLevel: level };
 }
 
 function secondsSince(iso: string, now: number): number {

@@ -3,8 +3,8 @@
  * the background, returning once everything is ready or saying what failed.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, openSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FusionConfig } from '@fusion/mesh-types';
 import type { Command } from 'commander';
@@ -39,6 +39,7 @@ import {
   type ComponentSpec,
   ConsoleView,
   LogSink,
+  logLevelFile,
   type Plan,
   type PlanInputs,
   readState,
@@ -123,6 +124,11 @@ async function upForeground(paths: Paths, echoLevel: string): Promise<number> {
   }
 
   mkdirSync(paths.stateDir, { recursive: true });
+  // The apps watch this directory for `fusion log-level`; it must exist before they start, and
+  // levels a previous run set do not carry over.
+  const levels = dirname(logLevelFile(paths.stateDir, 'any'));
+  rmSync(levels, { recursive: true, force: true });
+  mkdirSync(levels, { recursive: true });
   writePidFile(paths.stateDir, process.pid);
   const targets = prometheusTargets(paths, planInputs.prometheusBinary !== undefined);
   targets(config, plan);

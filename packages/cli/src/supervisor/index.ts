@@ -6,7 +6,14 @@ export { ConsoleView } from './console-view.ts';
 export type { LogRecord } from './log-sink.ts';
 export { LogSink, toRecord } from './log-sink.ts';
 export type { ComponentSpec, Plan, PlanInputs, PreStop, Readiness, Tier } from './plan.ts';
-export { buildPlan, orderByDependencies, replicaHost, serviceEntry, TIERS } from './plan.ts';
+export {
+  buildPlan,
+  logLevelFile,
+  orderByDependencies,
+  replicaHost,
+  serviceEntry,
+  TIERS,
+} from './plan.ts';
 export { probe, waitUntilReady } from './readiness.ts';
 export type { SidecarAddresses } from './sidecar.ts';
 export {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -99,5 +99,29 @@ describe('LogSink', () => {
       'warn slow',
       'info pino',
     ]);
+  });
+
+  test('bounds each file: past the limit it becomes .log.1 and a new one starts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fusion-logs-'));
+    const sink = new LogSink(dir, { maxFileBytes: 1000 });
+    const line = (n: number) =>
+      `{"level":"info","time":"2026-12-07T05:00:00.000Z","msg":"line ${String(n).padStart(3, '0')}"}`;
+    const stdout = new PassThrough();
+    sink.attach('identity', { stdout, stderr: null } as unknown as ChildProcess);
+    // Each line its own chunk, as a program's separate writes arrive.
+    for (let n = 1; n <= 25; n++) {
+      stdout.write(`${line(n)}\n`);
+      await new Promise(setImmediate);
+    }
+    stdout.end();
+    await once(stdout, 'end');
+    await sink.close();
+    const rotated = readFileSync(join(dir, 'identity.log.1'), 'utf8').trimEnd().split('\n');
+    const current = readFileSync(join(dir, 'identity.log'), 'utf8').trimEnd().split('\n');
+    assert.equal(rotated.length + current.length, 25, 'no line lost');
+    assert.equal(rotated[0], line(1));
+    assert.equal(current.at(-1), line(25));
+    assert.ok(statSync(join(dir, 'identity.log.1')).size >= 1000);
+    assert.ok(statSync(join(dir, 'identity.log')).size < 1000);
   });
 });

@@ -8,9 +8,12 @@
  * re-serialising each line cost the supervisor as much CPU as a sidecar (docs/performance.md,
  * "Platform overhead"). Such a line is parsed only when a listener wants its level, or when a
  * crash report asks for the last lines.
+ *
+ * Each file is bounded: past `maxFileBytes` it becomes `<component>.log.1` (replacing the one
+ * before) and a new file starts, so a component's logs never take more than twice that.
  */
 import type { ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, renameSync, statSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 
 export interface LogRecord {
@@ -51,17 +54,28 @@ const PINO_LEVELS: Record<number, string> = {
   60: 'fatal',
 };
 
+/** A component's log file is rotated past this size (16 MiB). */
+export const DEFAULT_MAX_LOG_FILE_BYTES = 16 * 1024 * 1024;
+
+interface OpenFile {
+  readonly stream: WriteStream;
+  readonly path: string;
+  bytes: number;
+}
+
 export class LogSink {
   private readonly dir: string;
-  private readonly files = new Map<string, WriteStream>();
+  private readonly maxFileBytes: number;
+  private readonly files = new Map<string, OpenFile>();
   /** Per component, its last lines as they came (relayed) or as records (wrapped, our own). */
   private readonly recent = new Map<string, (string | LogRecord)[]>();
   private readonly listeners: Listening[] = [];
   /** The least rank any listener wants: lines below it are never parsed. */
   private minListenedRank = Number.POSITIVE_INFINITY;
 
-  constructor(dir: string) {
+  constructor(dir: string, options: { readonly maxFileBytes?: number } = {}) {
     this.dir = dir;
+    this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_LOG_FILE_BYTES;
     mkdirSync(dir, { recursive: true });
   }
 
@@ -115,7 +129,7 @@ export class LogSink {
 
   async close(): Promise<void> {
     const closing = [...this.files.values()].map(
-      (file) => new Promise<void>((resolve) => file.end(() => resolve())),
+      (file) => new Promise<void>((resolve) => file.stream.end(() => resolve())),
     );
     this.files.clear();
     await Promise.all(closing);
@@ -129,7 +143,7 @@ export class LogSink {
       if (line.trim() === '') continue;
       const level = line.endsWith('}') ? MESH_LINE.exec(line)?.[1] : undefined;
       if (level === undefined) {
-        if (batch !== '') this.fileFor(source).write(batch);
+        if (batch !== '') this.append(source, batch);
         batch = '';
         this.write(source, toRecord(source, line, fallbackLevel));
         continue;
@@ -139,11 +153,11 @@ export class LogSink {
       if (LEVEL_RANK[level]! >= this.minListenedRank)
         this.notify(source, toRecord(source, line, 'info'));
     }
-    if (batch !== '') this.fileFor(source).write(batch);
+    if (batch !== '') this.append(source, batch);
   }
 
   private write(source: string, record: LogRecord): void {
-    this.fileFor(source).write(`${JSON.stringify(record)}\n`);
+    this.append(source, `${JSON.stringify(record)}\n`);
     this.remember(source, record);
     this.notify(source, record);
   }
@@ -165,13 +179,21 @@ export class LogSink {
     }
   }
 
-  private fileFor(component: string): WriteStream {
+  private append(component: string, text: string): void {
     let file = this.files.get(component);
     if (!file) {
-      file = createWriteStream(join(this.dir, `${component}.log`), { flags: 'a' });
+      const path = join(this.dir, `${component}.log`);
+      const bytes = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+      file = { stream: createWriteStream(path, { flags: 'a' }), path, bytes };
       this.files.set(component, file);
     }
-    return file;
+    file.stream.write(text);
+    file.bytes += Buffer.byteLength(text);
+    if (file.bytes < this.maxFileBytes) return;
+    // The stream keeps its descriptor: what it still holds lands in the renamed file.
+    file.stream.end();
+    renameSync(file.path, `${file.path}.1`);
+    this.files.delete(component);
   }
 }
 

@@ -20,6 +20,7 @@ import {
   sidecarEnv,
   sidecarName,
   tcpUpstreamHost,
+  traceCollectorUrl,
 } from './sidecar.ts';
 
 export type Tier = 'infrastructure' | 'control-plane' | 'observability' | 'services';
@@ -170,6 +171,7 @@ export function buildPlan(inputs: PlanInputs): Plan {
 
   const infrastructure = components.map((c) => c.name);
   const controlPlane = config.controlPlane;
+  const tracing = config.observability.tracing;
   components.push({
     name: CONTROL_PLANE,
     tier: 'control-plane',
@@ -182,12 +184,17 @@ export function buildPlan(inputs: PlanInputs): Plan {
       FUSION_DESTINATION_LISTEN_ADDR: `${LOOPBACK}:${controlPlane.destinationPort}`,
       FUSION_CONTROL_PLANE_ADMIN_ADDR: `${LOOPBACK}:${controlPlane.adminPort}`,
       FUSION_API_LISTEN_ADDR: `${LOOPBACK}:${controlPlane.apiPort}`,
+      // The embedded trace receiver, unless spans go to a collector of the user's.
+      ...(tracing.collector === undefined && {
+        FUSION_TRACE_RECEIVER_ADDR: `${LOOPBACK}:${tracing.receiverPort}`,
+      }),
       LOG_LEVEL: config.logging.level,
     },
     listen: [
       { host: LOOPBACK, port: controlPlane.identityPort },
       { host: LOOPBACK, port: controlPlane.destinationPort },
       { host: LOOPBACK, port: controlPlane.adminPort },
+      ...(tracing.collector === undefined ? [{ host: LOOPBACK, port: tracing.receiverPort }] : []),
       // Last on purpose: `fusion config show|apply` find the public API as the last address.
       { host: LOOPBACK, port: controlPlane.apiPort },
     ],
@@ -253,7 +260,13 @@ export function buildPlan(inputs: PlanInputs): Plan {
         service: service.name,
         tier: 'services',
         ...startCommand(service, inputs),
-        env: { ...serviceEnv(service, { layout, databaseUrl, inputs }), ...service.env },
+        env: {
+          ...serviceEnv(service, { layout, databaseUrl, inputs }),
+          FUSION_LOG_LEVEL_FILE: logLevelFile(inputs.stateDir, name),
+          OTEL_EXPORTER_OTLP_ENDPOINT: traceCollectorUrl(config),
+          FUSION_TRACE_SAMPLING: String(tracing.sampling),
+          ...service.env,
+        },
         listen: [layout.app],
         readiness: appReadiness(service, layout),
         // Callers stop choosing this instance before the app stops taking connections.
@@ -286,6 +299,11 @@ export function replicaHost(index: number): string {
  * Each sidecar records its access decisions in a file of its own under `.fusion/logs/audit/`:
  * one writer per file rotates safely, and `fusion audit` reads them all.
  */
+/** Where `fusion log-level` writes an app's level; the app follows the file (service kit). */
+export function logLevelFile(stateDir: string, instance: string): string {
+  return join(stateDir, 'run', 'log-level', instance);
+}
+
 export function auditFile(stateDir: string, instance: string): string {
   return join(stateDir, 'logs', 'audit', `${instance}.log`);
 }

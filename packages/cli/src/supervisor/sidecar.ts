@@ -124,6 +124,7 @@ export function sidecarEnv(
         }
       : {}),
     LINKERD2_PROXY_LOG: mesh.proxyLogLevel,
+    ...(mesh.accessLog === 'json' && { LINKERD2_PROXY_ACCESS_LOG: 'json' }),
     // JSON, so the supervisor's log files keep one record per line like every other component.
     LINKERD2_PROXY_LOG_FORMAT: 'json',
     LINKERD2_PROXY_INBOUND_LISTEN_ADDR: formatAddress(layout.inbound),
@@ -148,7 +149,22 @@ export function sidecarEnv(
       ? {}
       : { FUSION_PROXY_APP_READINESS_PATH: service.readiness.path }),
     FUSION_PROXY_EXTERNAL: String(service.external),
+    // Spans go to the collector fusion.yaml names, else to the control plane's receiver.
+    LINKERD2_PROXY_TRACE_COLLECTOR_SVC_ADDR: traceCollectorAddress(config),
+    FUSION_PROXY_TRACE_SAMPLING: String(config.observability.tracing.sampling),
   };
+}
+
+/** The OTLP/HTTP collector's base URL: fusion.yaml's, or the control plane's receiver. */
+export function traceCollectorUrl(config: FusionConfig): string {
+  const { collector, receiverPort } = config.observability.tracing;
+  return collector ?? `http://127.0.0.1:${receiverPort}`;
+}
+
+/** The same as Linkerd's variable takes it: `host:port`. */
+function traceCollectorAddress(config: FusionConfig): string {
+  const url = new URL(traceCollectorUrl(config));
+  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
 }
 
 function speaksH2c(service: ServiceConfig): boolean {

@@ -37,3 +37,15 @@ export const identityPattern: TextRule = {
   expected:
     "an identity name, '*', or '*.' followed by a DNS name (such as *.default.serviceaccount.identity.cluster.local)",
 };
+
+export const httpUrl: TextRule = {
+  test: (text) => {
+    try {
+      const url = new URL(text);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  },
+  expected: 'an http:// or https:// URL (such as http://jaeger:4318)',
+};

@@ -83,6 +83,13 @@ export function validateDocument(contents: Node | null, ctx: Context): FusionCon
           v.controlPlane?.adminPort,
         ),
         ...reserved('controlPlane.api.port', 'the public API', v.controlPlane?.apiPort),
+        ...(v.observability?.tracing.collector !== undefined
+          ? []
+          : reserved(
+              'observability.tracing.receiverPort',
+              'the trace receiver',
+              v.observability?.tracing.receiverPort,
+            )),
         ...(v.observability?.prometheus.enabled === false
           ? []
           : reserved(

@@ -11,6 +11,7 @@ test('mesh defaults are Linkerd defaults', () => {
     clockSkewAllowanceMs: 20_000,
     defaultInboundPolicy: 'all-authenticated',
     proxyLogLevel: 'warn,linkerd=info',
+    accessLog: 'off',
     http1: {
       maxRequestLineBytes: 8_192,
       maxHeaderBytes: 65_536,
@@ -46,6 +47,7 @@ audit:
     clockSkewAllowanceMs: 0,
     defaultInboundPolicy: 'deny',
     proxyLogLevel: 'debug',
+    accessLog: 'off',
     http1: {
       maxRequestLineBytes: 4_096,
       maxHeaderBytes: 65_536,

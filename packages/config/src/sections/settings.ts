@@ -17,13 +17,14 @@ import {
   nonEmpty,
   object,
   oneOf,
+  optional,
   type Schema,
   section,
   string,
   transform,
   withDefault,
 } from '../schema/index.ts';
-import { dnsLabel, dnsName } from './names.ts';
+import { dnsLabel, dnsName, httpUrl } from './names.ts';
 
 const SECOND = 1_000;
 const HOUR = 3_600_000;
@@ -68,6 +69,7 @@ export const mesh = transform(
     identity: section(identity),
     defaultInboundPolicy: withDefault(oneOf(INBOUND_POLICIES), 'all-authenticated'),
     proxyLogLevel: withDefault(string(nonEmpty), 'warn,linkerd=info'),
+    accessLog: withDefault(oneOf(['off', 'json'] as const), 'off'),
     http1: section(http1),
     audit: section(audit),
   }),
@@ -78,6 +80,7 @@ export const mesh = transform(
     clockSkewAllowanceMs: m.identity.clockSkewAllowance,
     defaultInboundPolicy: m.defaultInboundPolicy,
     proxyLogLevel: m.proxyLogLevel,
+    accessLog: m.accessLog,
     http1: {
       maxRequestLineBytes: m.http1.maxRequestLineBytes,
       maxHeaderBytes: m.http1.maxHeaderBytes,
@@ -134,6 +137,8 @@ export const controlPlane = transform(
 );
 
 export const DEFAULT_PROMETHEUS_PORT = 9090;
+/** OTLP/HTTP's standard port. */
+export const DEFAULT_TRACE_RECEIVER_PORT = 4318;
 
 export const observability = transform(
   object({
@@ -145,12 +150,24 @@ export const observability = transform(
         retention: withDefault(duration({ min: HOUR }), 24 * HOUR),
       }),
     ),
+    tracing: section(
+      object({
+        sampling: withDefault(decimal(0, 1), 0.1),
+        receiverPort: withDefault(int(1, 65535), DEFAULT_TRACE_RECEIVER_PORT),
+        collector: optional(string(httpUrl)),
+      }),
+    ),
   }),
   (o): ObservabilitySettings => ({
     prometheus: {
       enabled: o.prometheus.enabled,
       port: o.prometheus.port,
       retentionMs: o.prometheus.retention,
+    },
+    tracing: {
+      sampling: o.tracing.sampling,
+      receiverPort: o.tracing.receiverPort,
+      ...(o.tracing.collector !== undefined && { collector: o.tracing.collector }),
     },
   }),
 );

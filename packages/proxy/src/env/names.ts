@@ -14,6 +14,10 @@ export const PROXY_ENV = {
   destinationName: 'LINKERD2_PROXY_DESTINATION_SVC_NAME',
   inboundDefaultPolicy: 'LINKERD2_PROXY_INBOUND_DEFAULT_POLICY',
   traceCollectorAddr: 'LINKERD2_PROXY_TRACE_COLLECTOR_SVC_ADDR',
+  /** Share (0–1) of new traces an external (ingress) sidecar starts; default 0.1. */
+  traceSampling: 'FUSION_PROXY_TRACE_SAMPLING',
+  /** Linkerd's access log: `json` writes a line per inbound request; unset: none. */
+  accessLog: 'LINKERD2_PROXY_ACCESS_LOG',
   shutdownEndpointEnabled: 'LINKERD2_PROXY_SHUTDOWN_ENDPOINT_ENABLED',
   shutdownGracePeriod: 'LINKERD2_PROXY_SHUTDOWN_GRACE_PERIOD',
   inboundConnectTimeout: 'LINKERD2_PROXY_INBOUND_CONNECT_TIMEOUT',

@@ -4,6 +4,7 @@
  * `FUSION_PROXY_*` ones. Every problem, the identity variables' included, goes into one
  * ProxyEnvError: a sidecar that will not start should say everything that is wrong in one go.
  */
+
 import { statSync } from 'node:fs';
 import {
   type EnvProblem,
@@ -15,6 +16,7 @@ import type { InboundDefaultPolicy } from '@fusion/mesh-types';
 import { parseIdentityName } from '@fusion/pki';
 import { DEFAULT_AUDIT_MAX_BYTES } from '../audit/index.ts';
 import type { H1ServerOptions } from '../h1/server.ts';
+import { ACCESS_LOG_FORMATS, type AccessLogFormat } from '../logging/access-log.ts';
 import {
   DEFAULT_LOG_FILTER,
   FILTER_SHAPE,
@@ -62,8 +64,12 @@ export interface ProxyEnv {
   readonly destinationAddr: HostPort | undefined;
   /** The identity the destination service must present; always set with destinationAddr. */
   readonly destinationName: string | undefined;
-  /** Unset: tracing off. */
+  /** Unset: tracing off (the trace context is still passed on, untouched). */
   readonly traceCollectorAddr: HostPort | undefined;
+  /** Share of new traces started where requests enter the mesh (an external sidecar). */
+  readonly traceSampling: number;
+  /** LINKERD2_PROXY_ACCESS_LOG: a line per inbound request, in this format. */
+  readonly accessLog: AccessLogFormat | undefined;
   readonly inboundDefaultPolicy: InboundDefaultPolicy;
   readonly shutdownEndpointEnabled: boolean;
   readonly shutdownGracePeriodMs: number;
@@ -116,6 +122,11 @@ export class ProxyEnvError extends Error {
 }
 
 const ADDRESS = 'host:port, e.g. 127.0.0.1:8080 or [::1]:8080';
+
+function parseShare(text: string): number | undefined {
+  const value = Number(text);
+  return text.trim() !== '' && value >= 0 && value <= 1 ? value : undefined;
+}
 const DNS_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 const DURATION = 'duration such as 500ms, 10s, 2m or 1h';
 const PORT_RANGES = 'comma-separated ports or from-to ranges, e.g. 5432,6379,4000-4100';
@@ -166,6 +177,13 @@ export function readProxyEnv(env: NodeJS.ProcessEnv = process.env): ProxyEnv {
     destinationAddr,
     destinationName,
     traceCollectorAddr: read.optional(PROXY_ENV.traceCollectorAddr, ADDRESS, parseConnectAddress),
+    traceSampling:
+      read.optional(PROXY_ENV.traceSampling, 'a share from 0 to 1, e.g. 0.1', parseShare) ?? 0.1,
+    accessLog: read.optional(PROXY_ENV.accessLog, 'json (apache is not offered)', (text) =>
+      (ACCESS_LOG_FORMATS as readonly string[]).includes(text)
+        ? (text as AccessLogFormat)
+        : undefined,
+    ),
     inboundDefaultPolicy: policy ?? 'all-unauthenticated',
     shutdownEndpointEnabled: flag(PROXY_ENV.shutdownEndpointEnabled),
     shutdownGracePeriodMs:

@@ -4,6 +4,7 @@
  * (auditing each decision), records Linkerd's metrics, and forwards to the app over pooled
  * loopback connections with the caller's identity in `l5d-client-id`.
  */
+
 import type { AddressInfo, Socket } from 'node:net';
 import type { IdentityClient } from '@fusion/identity-client';
 import type {
@@ -12,19 +13,21 @@ import type {
   InboundDefaultPolicy,
   RateLimitPolicy,
 } from '@fusion/mesh-types';
-import type { Logger, Registry } from '@fusion/telemetry';
+import type { Logger, Registry, Tracer } from '@fusion/telemetry';
 import type { Audit } from '../audit/index.ts';
 import { authorizationLayer } from '../authz/index.ts';
 import type { ProxyError } from '../errors/proxy-error.ts';
 import { rescueLayer } from '../errors/rescue.ts';
 import { type FaultKind, faultLayer } from '../fault/index.ts';
 import type { H1ServerOptions } from '../h1/index.ts';
+import { accessLogLayer } from '../logging/access-log.ts';
 import { createHttpMetrics } from '../metrics/http-metrics.ts';
 import { loopbackLabels, tcpMetrics } from '../metrics/tcp-metrics.ts';
 import { rateLimitLayer } from '../ratelimit/index.ts';
 import { loadShedLayer } from '../stack/load-shed.ts';
 import { stack } from '../stack/stack.ts';
 import { deadlineLayer } from '../timeout/index.ts';
+import { traceLayer } from '../trace/index.ts';
 import { upgradesToApp } from '../upgrade/index.ts';
 import { admissionOf } from './admission.ts';
 import { clientIdLayer } from './client-id.ts';
@@ -53,6 +56,10 @@ export interface InboundOptions {
    * certificate) on the same port, whatever the default policy says short of `deny`.
    */
   readonly external?: boolean;
+  /** Spans for the requests it serves; an external sidecar also starts traces (its share). */
+  readonly tracer?: Tracer;
+  /** Where Linkerd's access log lines go (LINKERD2_PROXY_ACCESS_LOG); none when undefined. */
+  readonly accessLog?: Logger;
   readonly registry: Registry;
   readonly logger: Logger;
   /** `LINKERD2_PROXY_INBOUND_CONNECT_TIMEOUT`; default 100 ms, as Linkerd's chart. */
@@ -160,6 +167,16 @@ export async function startInbound(options: InboundOptions): Promise<InboundServ
     )
     // Outside the policy, so refused requests are counted too, labelled with their caller.
     .push(recordHttp(inboundLabels()))
+    // Inside the span: its line carries the span's trace id.
+    .push(accessLogLayer(options.accessLog))
+    // The server span: a refused request is traced too; the app's span becomes its child.
+    .push(
+      traceLayer({
+        tracer: options.tracer,
+        direction: 'inbound',
+        startTraces: options.external ?? false,
+      }),
+    )
     // Bounds the queue an overloaded proxy builds: past the bound, 503 at once (cheap: one count).
     .push(loadShedLayer(options.maxInFlight))
     // Outermost: every error, the policy's 403 included, becomes a response with l5d-proxy-error.

@@ -58,25 +58,30 @@ export class ResponseSeries {
   }
 }
 
-/** `inner(request)`, counted in `series`; latency runs from `request.ctx.startedAt`. */
-export async function measure(
+/**
+ * `inner(request)`, counted in `series`; latency runs from `request.ctx.startedAt`. Written with
+ * `then` rather than `async`: one promise per request fewer on the hot path.
+ */
+export function measure(
   series: ResponseSeries,
   inner: HttpHandler,
   request: ProxyRequest,
 ): Promise<ProxyResponse> {
   series.requests.inc();
-  let response: ProxyResponse;
-  try {
-    response = await inner(request);
-  } catch (error) {
-    series.record(classifyError(asProxyError(error).code));
-    throw error;
-  }
-  const elapsedMs = Number(process.hrtime.bigint() - request.ctx.startedAt) / 1e6;
-  series.latencyOf(response.status).observe(elapsedMs);
-  void response.trailers.then(
-    (trailers) => series.record(classifyResponse(response.status, response.headers, trailers)),
-    () => series.record(classifyError('RESET')),
+  return inner(request).then(
+    (response) => {
+      const elapsedMs = Number(process.hrtime.bigint() - request.ctx.startedAt) / 1e6;
+      series.latencyOf(response.status).observe(elapsedMs);
+      // Classified when the stream ends: gRPC's verdict is in the trailers.
+      void response.trailers.then(
+        (trailers) => series.record(classifyResponse(response.status, response.headers, trailers)),
+        () => series.record(classifyError('RESET')),
+      );
+      return response;
+    },
+    (error: unknown) => {
+      series.record(classifyError(asProxyError(error).code));
+      throw error;
+    },
   );
-  return response;
 }

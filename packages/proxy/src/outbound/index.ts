@@ -3,9 +3,10 @@
  * Stacks are built per target, never per request — an endpoint stack when discovery names an
  * endpoint, a balancer the first time a service is called — and shared by every request after.
  */
+
 import type { AddressInfo } from 'node:net';
 import type { IdentityClient } from '@fusion/identity-client';
-import type { Logger, Registry } from '@fusion/telemetry';
+import type { Logger, Registry, Tracer } from '@fusion/telemetry';
 import { balance, failureAccrual } from '../balance/index.ts';
 import type { Discovery } from '../discovery/index.ts';
 import type { ProxyError } from '../errors/proxy-error.ts';
@@ -21,6 +22,7 @@ import {
 } from '../route/index.ts';
 import { loadShedLayer } from '../stack/load-shed.ts';
 import { stack } from '../stack/stack.ts';
+import { traceLayer } from '../trace/index.ts';
 import { upgradesToPeer } from '../upgrade/index.ts';
 import { connectToEndpoint, type HttpMetrics, recordEndpointMetrics } from './endpoint.ts';
 import { listen } from './listener.ts';
@@ -46,6 +48,8 @@ export interface OutboundOptions {
    * ones are shed with 503 LOAD_SHED. Default DEFAULT_MAX_IN_FLIGHT (10,000).
    */
   readonly maxInFlight?: number;
+  /** Client spans for the requests the app sends (following the app's context). */
+  readonly tracer?: Tracer;
   /** The HTTP/1.1 engine's limits and timeouts for the app's requests (`mesh.http1`). */
   readonly http1?: H1ServerOptions;
   /**
@@ -120,6 +124,8 @@ export async function startOutbound(options: OutboundOptions): Promise<Outbound>
     .push(logical(options.discovery, shutdown.signal)) // authority → service; balancers built once
     .build();
   const handler = stack(toService)
+    // The client span, retries and all; the peer's server span is its child.
+    .push(traceLayer({ tracer: options.tracer, direction: 'outbound', startTraces: false }))
     .push(loadShedLayer(options.maxInFlight)) // past the bound in flight, 503 LOAD_SHED at once
     .push(rescueLayer({ onError })) // outermost: an error from any layer becomes a response
     .build();

@@ -8,11 +8,16 @@
  *
  * Not a test: it prints microseconds per request over the bare handler and asserts nothing.
  */
+import type { OutboundPolicy } from '@fusion/mesh-types';
+import { Registry } from '@fusion/telemetry';
+import type { NewBalancer } from '../balance/index.ts';
 import { CircuitBreaker } from '../breaker/index.ts';
 import { HeaderList } from '../http/headers.ts';
 import { emptyResponse, type HttpHandler, type ProxyRequest } from '../http/message.ts';
 import { RetryBudget, retryLayer } from '../retry/index.ts';
 import { deadlineLayer } from '../timeout/index.ts';
+import { resilienceMetrics } from './metrics.ts';
+import { routeStage } from './routes.ts';
 
 const REQUESTS = 300_000;
 const inner: HttpHandler = async () => emptyResponse(200);
@@ -66,6 +71,63 @@ const cases: [string, HttpHandler, () => ProxyRequest][] = [
   ['retries: per-try timeout 5 s', retries(5_000)(inner), plain],
   ['circuit breaker: maxRequests', breaker.layer()(inner), plain],
 ];
+/**
+ * The whole route stage as `bench pair --policy` configures it: 50 routes (the request matches
+ * the last written one, after refusing 49 on their header), each with the timeout and retries,
+ * the breaker, and the route metrics — against the stage with no policy.
+ */
+function routeStageWith(policy: OutboundPolicy | undefined): HttpHandler {
+  const stage = routeStage({
+    policies: { towards: () => policy, watch: () => () => {} },
+    metrics: resilienceMetrics(new Registry()),
+  });
+  const balancer = {
+    handle: inner,
+    update: () => {},
+    snapshot: () => [],
+    close: () => {},
+  } as unknown as ReturnType<NewBalancer>;
+  return stage.layer(() => balancer)({ service: 'identity', endpoints: [] }).handle;
+}
+const retryPolicy = {
+  limit: 2,
+  perTryTimeoutMs: 5_000,
+  retryOn: [{ min: 500, max: 599 }],
+  retryOnGrpc: [],
+  nonIdempotent: false,
+};
+const routeOf = (name: string, match: OutboundPolicy['routes'][number]['match']) => ({
+  name,
+  match,
+  timeoutMs: 10_000,
+  retries: retryPolicy,
+  backends: [{ service: 'identity', weight: 1 }],
+});
+const benchPolicy: OutboundPolicy = {
+  service: 'identity',
+  routes: [
+    ...Array.from({ length: 49 }, (_, i) =>
+      routeOf(`api-${i + 1}`, {
+        path: { kind: 'prefix', value: '/' },
+        method: 'GET',
+        headers: [{ name: 'x-tenant', value: `t${i + 1}` }],
+      }),
+    ),
+    routeOf('everything', { path: { kind: 'prefix', value: '/' }, headers: [] }),
+    routeOf('default', { headers: [] }),
+  ],
+  circuitBreaker: { maxRequests: 10_000 },
+};
+cases.push(
+  ['route stage: no policy', routeStageWith(undefined), plain],
+  ['route stage: bench pair policy, 50 routes', routeStageWith(benchPolicy), plain],
+  [
+    'route stage: bench pair policy, 1 route',
+    routeStageWith({ ...benchPolicy, routes: benchPolicy.routes.slice(-1) }),
+    plain,
+  ],
+);
+
 const bare = await microsPerRequest(inner, plain);
 for (const [label, handler, make] of cases) {
   const cost = (await microsPerRequest(handler, make)) - bare;

@@ -26,7 +26,7 @@ import { RetryBudget, retryLayer } from '../retry/index.ts';
 import { type Layer, stack } from '../stack/stack.ts';
 import { deadlineLayer } from '../timeout/index.ts';
 import { affinityLayer } from './affinity.ts';
-import { matchesRoute } from './match.ts';
+import { compileMatch, pathOnly } from './match.ts';
 import type { ResilienceMetrics } from './metrics.ts';
 import { mirrorLayer } from './mirror.ts';
 import { type OtherService, splitBackends } from './split.ts';
@@ -205,7 +205,7 @@ function buildTable(
     // Outermost, so what a request's deadline, retries and their backoff cost is measured.
     routeStack = routeStack.push(measured.request);
     return {
-      match: route.match,
+      matches: compileMatch(route.match),
       handle: routeStack.build(),
       view: { name: route.name, layers: layers.reverse() },
     };
@@ -215,8 +215,8 @@ function buildTable(
     ? only.handle
     : (request) => {
         // The last route is `default`, which matches everything.
-        for (const route of routes)
-          if (matchesRoute(route.match, request)) return route.handle(request);
+        const path = pathOnly(request.path);
+        for (const route of routes) if (route.matches(request, path)) return route.handle(request);
         return backend(request);
       };
   return { handle, view: { service, routes: routes.map((r) => r.view) }, source };

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
+import { type SpanRecord, Tracer } from '@fusion/telemetry';
 import pg from 'pg';
 import { postgresReachable } from '../testing.ts';
+import { runWithSpanContext } from '../tracing/index.ts';
 import { openDatabase } from './database.ts';
 import { MigrationError, type SqlMigration } from './migrate.ts';
 import { schemaNameFor } from './schema.ts';
@@ -150,6 +152,33 @@ describe('openDatabase against PostgreSQL', { skip }, () => {
         ['first@example.com', 'kept@example.com'],
       );
       await db.ping();
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("records a span per query of a traced request, in and out of transactions; not the kit's own", async () => {
+    const spans: SpanRecord[] = [];
+    const tracer = new Tracer({ sampling: 1, sink: { add: (span) => spans.push(span) } });
+    const db = await openDatabase({ url, service: freshService(), migrations: [users], tracer });
+    try {
+      const request = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' };
+      await runWithSpanContext({ ...request, sampled: true }, async () => {
+        await db.query('SELECT email FROM users WHERE email = $1', ['secret@example.com']);
+        await db.transaction(async (tx) => {
+          await tx.query('INSERT INTO users (email) VALUES ($1)', ['secret@example.com']);
+        });
+        await db.ping();
+      });
+      await db.query('SELECT 1');
+      assert.deepEqual(
+        spans.map((span) => [span.name, span.parentSpanId, span.attributes['db.statement']]),
+        [
+          ['SELECT', request.spanId, 'SELECT email FROM users WHERE email = $1'],
+          ['INSERT', request.spanId, 'INSERT INTO users (email) VALUES ($1)'],
+        ],
+      );
+      assert.ok(!JSON.stringify(spans).includes('secret@'), 'no parameter values');
     } finally {
       await db.close();
     }

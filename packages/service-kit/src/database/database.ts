@@ -9,9 +9,11 @@
  * each query runs in a short transaction that begins with `SET LOCAL search_path`.
  */
 import { randomBytes } from 'node:crypto';
+import type { Tracer } from '@fusion/telemetry';
 import pg from 'pg';
 import { inTransaction, runMigrations, type SqlMigration } from './migrate.ts';
 import { quoteIdentifier, schemaNameFor } from './schema.ts';
+import { traceQuery } from './traced-query.ts';
 
 export type { QueryResult, QueryResultRow } from 'pg';
 
@@ -48,6 +50,8 @@ export interface OpenDatabaseOptions {
   readonly migrations: readonly SqlMigration[];
   /** Told about errors on idle connections (which would otherwise crash the process). */
   readonly onError?: (error: Error) => void;
+  /** Records a client span per query made inside a sampled request (not migrations, not ping). */
+  readonly tracer?: Tracer;
 }
 
 /** Opens the pool, creates the schema and applies missing migrations. */
@@ -76,7 +80,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       });
     const sharedSession = rows[0]?.name !== probe;
     const applied = await runMigrations(pool, schema, options.migrations);
-    return new PgDatabase(pool, schema, sharedSession, applied);
+    return new PgDatabase(pool, schema, sharedSession, applied, options.tracer);
   } catch (error) {
     await pool.end().catch(() => {});
     throw error;
@@ -86,22 +90,30 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 class PgDatabase implements Database {
   readonly #pool: pg.Pool;
   readonly #setSearchPath: string;
+  readonly #tracer: Tracer | undefined;
 
   constructor(
     pool: pg.Pool,
     readonly schema: string,
     readonly sharedSession: boolean,
     readonly appliedMigrations: readonly string[],
+    tracer: Tracer | undefined,
   ) {
     this.#pool = pool;
     this.#setSearchPath = `SET LOCAL search_path TO ${quoteIdentifier(schema)}`;
+    this.#tracer = tracer;
   }
 
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(
     text: string,
     values?: readonly unknown[],
   ): Promise<pg.QueryResult<R>> {
-    if (!this.sharedSession) return this.#pool.query<R>(text, values as unknown[] | undefined);
+    if (!this.sharedSession) {
+      return traceQuery(this.#tracer, text, () =>
+        this.#pool.query<R>(text, values as unknown[] | undefined),
+      );
+    }
+    // The statement's span comes from `tx.query`; the SET LOCAL around it is not the app's.
     return this.transaction((tx) => tx.query<R>(text, values));
   }
 
@@ -110,7 +122,9 @@ class PgDatabase implements Database {
       if (this.sharedSession) await client.query(this.#setSearchPath);
       return work({
         query: <R extends pg.QueryResultRow>(text: string, values?: readonly unknown[]) =>
-          client.query<R>(text, values as unknown[] | undefined),
+          traceQuery(this.#tracer, text, () =>
+            client.query<R>(text, values as unknown[] | undefined),
+          ),
       });
     });
   }

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { type SpanRecord, Tracer } from '@fusion/telemetry';
 import { DEADLINE_HEADER, runWithDeadline } from '../deadline/index.ts';
+import { runWithSpanContext } from '../tracing/index.ts';
 import { MeshError, UnknownServiceError } from './errors.ts';
 import { createMeshClient } from './mesh-client.ts';
 
@@ -14,6 +16,8 @@ interface Seen {
   header: string | undefined;
   /** The fusion-timeout-ms it carried. */
   deadline: string | undefined;
+  traceparent: string | undefined;
+  tracestate: string | undefined;
 }
 
 /** A server that records what it received and answers with a JSON echo; `/hang` never answers. */
@@ -32,6 +36,8 @@ async function recordingServer() {
         body,
         header: req.headers['x-test'] as string | undefined,
         deadline: req.headers[DEADLINE_HEADER] as string | undefined,
+        traceparent: req.headers.traceparent as string | undefined,
+        tracestate: req.headers.tracestate as string | undefined,
       });
       if (req.url === '/hang') return;
       if (req.url === '/empty') {
@@ -91,6 +97,8 @@ describe('mesh client', () => {
         body: 'via proxy',
         header: 'outbound',
         deadline: undefined,
+        traceparent: undefined,
+        tracestate: undefined,
       });
       const empty = await mesh.fetch('identity', '/empty');
       assert.equal(empty.status, 204);
@@ -279,5 +287,108 @@ describe('mesh client within a deadline', () => {
     );
     controller.abort(new Error('caller gave up'));
     await assert.rejects(call, /caller gave up/);
+  });
+});
+
+describe('mesh client tracing', () => {
+  let target: Awaited<ReturnType<typeof recordingServer>>;
+  const spans: SpanRecord[] = [];
+  const tracer = new Tracer({ sampling: 1, sink: { add: (span) => spans.push(span) } });
+  before(async () => {
+    target = await recordingServer();
+  });
+  after(() => {
+    target.server.closeAllConnections();
+    target.server.close();
+  });
+
+  const caller = {
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    spanId: '00f067aa0ba902b7',
+    sampled: true,
+    traceState: 'vendor=1',
+  };
+
+  it('records a client span under the current context and sends its id as the parent, on both paths', async () => {
+    const direct = createMeshClient({ endpoints: { identity: target.url }, tracer });
+    const proxied = createMeshClient({ outbound: target.url, dependencies: ['identity'], tracer });
+    try {
+      for (const mesh of [direct, proxied]) {
+        spans.length = 0;
+        const res = await runWithSpanContext(caller, () =>
+          mesh.fetch('identity', '/users/1?full=1', { method: 'put', body: 'x' }),
+        );
+        await res.arrayBuffer();
+        assert.equal(spans.length, 1);
+        const span = spans[0]!;
+        assert.equal(span.kind, 'client');
+        assert.equal(span.name, 'PUT identity');
+        assert.equal(span.traceId, caller.traceId);
+        assert.equal(span.parentSpanId, caller.spanId);
+        assert.equal(span.error, undefined);
+        assert.deepEqual(span.attributes, {
+          'peer.service': 'identity',
+          'http.request.method': 'PUT',
+          'url.path': '/users/1',
+          'http.response.status_code': 201,
+        });
+        const seen = target.seen.at(-1)!;
+        assert.equal(seen.traceparent, `00-${caller.traceId}-${span.spanId}-01`);
+        assert.equal(seen.tracestate, 'vendor=1');
+      }
+    } finally {
+      proxied.close();
+    }
+  });
+
+  it('outside a request, starts a trace of its own when it has a tracer, and sends nothing without one', async () => {
+    spans.length = 0;
+    const traced = createMeshClient({ endpoints: { identity: target.url }, tracer });
+    await (await traced.fetch('identity', '/a')).arrayBuffer();
+    assert.equal(spans.length, 1);
+    assert.equal(spans[0]!.parentSpanId, undefined, 'a root span');
+    assert.equal(target.seen.at(-1)!.traceparent, `00-${spans[0]!.traceId}-${spans[0]!.spanId}-01`);
+
+    const untraced = createMeshClient({ endpoints: { identity: target.url } });
+    await (await untraced.fetch('identity', '/b')).arrayBuffer();
+    assert.equal(target.seen.at(-1)!.traceparent, undefined);
+    assert.equal(target.seen.at(-1)!.tracestate, undefined);
+  });
+
+  it("without a tracer, passes the request's context on as it came", async () => {
+    const mesh = createMeshClient({ endpoints: { identity: target.url } });
+    await runWithSpanContext({ ...caller, sampled: false }, async () => {
+      await (await mesh.fetch('identity', '/c')).arrayBuffer();
+    });
+    assert.equal(target.seen.at(-1)!.traceparent, `00-${caller.traceId}-${caller.spanId}-00`);
+    assert.equal(target.seen.at(-1)!.tracestate, 'vendor=1');
+  });
+
+  it('ends the span of a failed call with the reason', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const mesh = createMeshClient({ endpoints: { gone: `http://127.0.0.1:${port}` }, tracer });
+    spans.length = 0;
+    await assert.rejects(
+      runWithSpanContext(caller, () => mesh.fetch('gone', '/health')),
+      {
+        code: 'FUSION_ERR_MESH_UNREACHABLE',
+      },
+    );
+    await assert.rejects(
+      runWithSpanContext(caller, () => mesh.fetch('billing', '/x')),
+      {
+        code: 'FUSION_ERR_MESH_UNKNOWN_SERVICE',
+      },
+    );
+    assert.deepEqual(
+      spans.map((span) => [span.name, span.error, span.attributes['http.response.status_code']]),
+      [
+        ['GET gone', 'gone: unreachable (ECONNREFUSED)', undefined],
+        ['GET billing', 'unknown service "billing" (known services: gone)', undefined],
+      ],
+    );
   });
 });

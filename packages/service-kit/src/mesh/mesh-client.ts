@@ -4,12 +4,14 @@
  * through the local sidecar (FUSION_MESH_OUTBOUND, which adds mTLS, retries and balancing) later.
  */
 import http from 'node:http';
+import type { Span, Tracer } from '@fusion/telemetry';
 import {
   currentDeadline,
   DEADLINE_HEADER,
   parseDeadlineHeader,
   type RequestDeadline,
 } from '../deadline/index.ts';
+import { currentSpanContext, withTraceHeaders } from '../tracing/index.ts';
 import { MeshError, UnknownServiceError } from './errors.ts';
 import { sendViaProxy } from './outbound.ts';
 
@@ -25,7 +27,8 @@ export interface MeshClient {
   /**
    * Calls `path` (starting with `/`) on `service`; non-2xx statuses resolve, they do not throw.
    * Inside a request with a deadline (`currentDeadline()`), sends what is left of it as
-   * `fusion-timeout-ms` and gives up when it passes; past it, fails without sending.
+   * `fusion-timeout-ms` and gives up when it passes; past it, fails without sending. Sends the
+   * trace context as `traceparent`: a client span's with a tracer, else the request's as it came.
    */
   fetch(service: string, path: string, init?: MeshRequestInit): Promise<Response>;
   /** Services this client will call, sorted. */
@@ -42,6 +45,11 @@ export interface MeshClientOptions {
   /** The local outbound proxy (FUSION_MESH_OUTBOUND); when set, every call goes through it. */
   readonly outbound?: string;
   readonly defaultTimeoutMs?: number;
+  /**
+   * Records a client span per call, under the request's span or (outside a request) as a new
+   * trace. Without one, calls inside a request pass its caller's context on unchanged.
+   */
+  readonly tracer?: Tracer;
 }
 
 export const DEFAULT_MESH_TIMEOUT_MS = 2000;
@@ -67,20 +75,37 @@ export function createMeshClient(options: MeshClientOptions = {}): MeshClient {
     if (limit.remainingMs !== undefined) {
       requestInit.headers = withDeadlineHeader(requestInit.headers, limit.remainingMs);
     }
+    const span = startCallSpan(options.tracer, service, requestInit.method, path);
+    const trace = span?.context ?? currentSpanContext();
+    if (trace !== undefined) requestInit.headers = withTraceHeaders(requestInit.headers, trace);
     const timer = AbortSignal.timeout(limit.ms);
     const signal = init.signal ? AbortSignal.any([init.signal, timer]) : timer;
     try {
-      if (proxy !== undefined && agent !== undefined) {
-        if (!knownSet.has(service)) throw new UnknownServiceError(service, known);
-        const request = new Request(`${proxy.origin}${path}`, { ...requestInit, signal });
-        return await sendViaProxy(agent, proxy, service, request, signal);
-      }
-      const base = endpoints.get(service);
-      if (base === undefined) throw new UnknownServiceError(service, [...endpoints.keys()].sort());
-      return await fetch(`${base}${path}`, { ...requestInit, signal });
+      const response = await send(service, path, requestInit, signal);
+      span?.setAttribute('http.response.status_code', response.status);
+      span?.end(response.status >= 500 ? `HTTP ${response.status}` : undefined);
+      return response;
     } catch (error) {
-      throw toMeshError(error, service, limit, timer, init.signal);
+      const failure = toMeshError(error, service, limit, timer, init.signal);
+      span?.end(failure instanceof Error ? failure.message : String(failure));
+      throw failure;
     }
+  }
+
+  function send(
+    service: string,
+    path: string,
+    requestInit: RequestInit,
+    signal: AbortSignal,
+  ): Promise<Response> {
+    if (proxy !== undefined && agent !== undefined) {
+      if (!knownSet.has(service)) throw new UnknownServiceError(service, known);
+      const request = new Request(`${proxy.origin}${path}`, { ...requestInit, signal });
+      return sendViaProxy(agent, proxy, service, request, signal);
+    }
+    const base = endpoints.get(service);
+    if (base === undefined) throw new UnknownServiceError(service, [...endpoints.keys()].sort());
+    return fetch(`${base}${path}`, { ...requestInit, signal });
   }
 
   return {
@@ -88,6 +113,26 @@ export function createMeshClient(options: MeshClientOptions = {}): MeshClient {
     knownServices: known,
     close: () => agent?.destroy(),
   };
+}
+
+/**
+ * The call's client span (OTel HTTP client conventions, `peer.service` naming the callee), under
+ * the request being handled or as a new trace; ended when the response head arrives.
+ */
+function startCallSpan(
+  tracer: Tracer | undefined,
+  service: string,
+  method: string | undefined,
+  path: string,
+): Span | undefined {
+  if (tracer === undefined) return undefined;
+  const verb = (method ?? 'GET').toUpperCase();
+  const query = path.indexOf('?');
+  return tracer.startSpan(`${verb} ${service}`, 'client', currentSpanContext(), {
+    'peer.service': service,
+    'http.request.method': verb,
+    'url.path': query === -1 ? path : path.slice(0, query),
+  });
 }
 
 /** How long a call may take, and why. */

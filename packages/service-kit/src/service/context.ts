@@ -1,5 +1,5 @@
 /** What a service is built from (its options) and what its routes are given (its context). */
-import type { Logger, Registry } from '@fusion/telemetry';
+import type { Logger, Registry, SpanSink } from '@fusion/telemetry';
 import type {
   FastifyInstance,
   RawReplyDefaultExpression,
@@ -41,6 +41,11 @@ export interface ServiceOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Where log lines go instead of stdout (tests). */
   readonly logDestination?: DestinationStream;
+  /**
+   * Where finished spans go instead of OTEL_EXPORTER_OTLP_ENDPOINT's exporter (tests): with it,
+   * the service records spans (sampled per FUSION_TRACE_SAMPLING) whatever the environment says.
+   */
+  readonly spanSink?: SpanSink;
 }
 
 /** Everything the kit set up, handed to `routes`. */

@@ -10,12 +10,15 @@ import { currentDeadline } from '../deadline/index.ts';
 import { EnvError, readServiceEnv } from '../env.ts';
 import { openKvStore } from '../kv/index.ts';
 import { createMeshClient } from '../mesh/index.ts';
+import { openTracing } from '../tracing/index.ts';
 import { registerBuiltinRoutes } from './builtin-routes.ts';
 import type { ServiceApp, ServiceContext, ServiceOptions } from './context.ts';
 import { closeConnectionsWhileDraining } from './drain.ts';
 import { installHttpMetrics } from './http-metrics.ts';
+import { followLogLevelFile } from './log-level.ts';
 import { runHandlersWithinDeadlines } from './request-deadline.ts';
 import { ServiceLogController } from './request-log.ts';
+import { traceRequests } from './request-tracing.ts';
 
 /** Builds the service's app; see `buildService` for the context as well. */
 export async function createService(options: ServiceOptions): Promise<ServiceApp> {
@@ -46,10 +49,22 @@ export async function buildService(
     level: env.logLevel,
     ...(options.logDestination && { destination: options.logDestination }),
   });
+  // `fusion log-level` writes the file; the level changes without a restart.
+  const stopFollowingLevel = env.logLevelFile
+    ? followLogLevelFile(logger, env.logLevelFile)
+    : undefined;
 
   // Opened one by one; on failure whatever was already open is closed again.
   const opened: (() => unknown)[] = [];
   try {
+    const { tracer, flush } = openTracing({
+      service: name,
+      endpoint: env.otlpEndpoint,
+      sampling: env.traceSampling,
+      ...(options.spanSink && { sink: options.spanSink }),
+    });
+    // First opened, so closed last: the spans of the last requests are sent before exit.
+    opened.push(flush);
     const db =
       options.database && env.databaseUrl !== undefined
         ? await openDatabase({
@@ -57,6 +72,7 @@ export async function buildService(
             service: name,
             migrations: options.database.migrations,
             onError: (err) => logger.error({ err }, 'database connection error'),
+            ...(tracer && { tracer }),
           })
         : undefined;
     if (db) {
@@ -76,6 +92,7 @@ export async function buildService(
       endpoints: env.meshEndpoints,
       dependencies: env.dependencies,
       ...(env.meshOutbound !== undefined && { outbound: env.meshOutbound }),
+      ...(tracer && { tracer }),
     });
     opened.push(() => mesh.close());
     const metrics = new Registry();
@@ -102,15 +119,20 @@ export async function buildService(
       // Honour an id set by the caller (the gateway, a sidecar) so one request keeps one id.
       requestIdHeader: 'x-request-id',
     });
-    app.addHook('onClose', () => closeAll(opened, logger));
+    app.addHook('onClose', () => {
+      stopFollowingLevel?.();
+      return closeAll(opened, logger);
+    });
     closeConnectionsWhileDraining(app);
     installHttpMetrics(app, metrics);
     runHandlersWithinDeadlines(app);
+    traceRequests(app, tracer);
     await options.routes?.(app, ctx);
     registerBuiltinRoutes(app, ctx, options.readinessChecks);
     warnAboutMissingEndpoints(ctx);
     return { app, ctx };
   } catch (error) {
+    stopFollowingLevel?.();
     await closeAll(opened, logger);
     throw error;
   }

@@ -10,7 +10,8 @@
  */
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 
-const QUIET_ROUTES = new Set(['/health', '/ready', '/metrics']);
+/** Probes and scrapes: polled all the time, so neither logged above debug nor traced. */
+export const QUIET_ROUTES: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics']);
 
 export class ServiceLogController extends LogController {
   constructor() {
