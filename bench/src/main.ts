@@ -56,7 +56,10 @@ options:
                processes, with it switched off live (\`…:off\`, checked in /config), and what the
                policy costs: CPU per 1,000 requests, on / off, worst proxy, at each rate. Exits 1
                without measuring if the fusion-proxy run does not enforce it (then try
-               --programs worktree)
+               --programs worktree). The client side's table has 50 routes; requests take the
+               last written one
+  --routes-only  pair, with --policy: the client side's policy is the 50-route table alone (no
+               timeout, retries or breaker): what routing itself costs
   --programs SRC  pair: what fusion-proxy and the control plane run from — HEAD (default:
                the committed sources, bundled as fusion up runs a sidecar), worktree (the
                working tree, bundled) or tsx (the working tree's sources through tsx)
@@ -76,6 +79,7 @@ const { values, positionals } = parseArgs({
     'no-wrk': { type: 'boolean', default: false },
     rates: { type: 'string' },
     policy: { type: 'boolean', default: false },
+    'routes-only': { type: 'boolean', default: false },
     programs: { type: 'string', default: 'HEAD' },
     smoke: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
@@ -156,6 +160,7 @@ switch (scenario) {
       programSource,
       ...(values.profile ? { profileDir: profileDir() } : {}),
       ...(values.policy ? { policy: true } : {}),
+      ...(values['routes-only'] ? { policyKind: 'routes' as const } : {}),
     });
     const figures = pairFigures(run);
     const tables = pairTables(run, figures);

@@ -30,6 +30,7 @@ import { startHaproxyPair } from '../fixtures/haproxy.ts';
 import {
   ACCESS_SERVICES,
   accessNotInForce,
+  type PolicyKind,
   pairPolicyConfig,
   policyNotInForce,
 } from '../fixtures/pair-policy.ts';
@@ -81,6 +82,8 @@ export interface PairOptions {
    * each with its policy in force and, on the same processes, without (`…:off`).
    */
   readonly policy?: boolean;
+  /** With `policy`: what the client side's policy holds (fixtures/pair-policy.ts). */
+  readonly policyKind?: PolicyKind;
 }
 
 /** One measurement of one path. */
@@ -152,7 +155,9 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
     // With --policy it also pushes the policy to the second fusion pair; the first ignores it.
     const controlPlane = await startControlPlane({
       program: controlPlaneProgram,
-      ...(options.policy ? { destination: true, config: pairPolicyConfig(true) } : {}),
+      ...(options.policy
+        ? { destination: true, config: pairPolicyConfig(true, options.policyKind) }
+        : {}),
     });
     stops.push(() => controlPlane.stop());
     const broken: Partial<Record<PathName, string>> = {};
@@ -226,9 +231,9 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
     const policies = {
       set: async (on: boolean) => {
         if (on === policiesOn) return;
-        controlPlane.setConfig(pairPolicyConfig(on));
+        controlPlane.setConfig(pairPolicyConfig(on, options.policyKind));
         const problems = await Promise.all([
-          withPolicy && policyNotInForce(withPolicy.clientAdminPort, on),
+          withPolicy && policyNotInForce(withPolicy.clientAdminPort, on, options.policyKind),
           withAccess && accessNotInForce(withAccess.serverAdminPort, on),
         ]);
         const problem = problems.find((p) => p);
@@ -250,7 +255,7 @@ export async function runPair(options: PairOptions): Promise<PairRun> {
         ? [
             {
               ...pairPath('fusion+policy', withPolicy),
-              check: () => policyProblem(withPolicy.clientAdminPort),
+              check: () => policyProblem(withPolicy.clientAdminPort, options.policyKind),
               prepare: () => policies.set(true),
             },
             { ...pairPath('fusion+policy:off', withPolicy), prepare: () => policies.set(false) },
@@ -441,8 +446,11 @@ async function probe(client: Http1Client): Promise<string | undefined> {
 }
 
 /** Why the client-side proxy (admin on `adminPort`) does not enforce the policy, if it does not. */
-async function policyProblem(adminPort: number): Promise<string | undefined> {
-  const problem = await policyNotInForce(adminPort);
+async function policyProblem(
+  adminPort: number,
+  kind: PolicyKind | undefined,
+): Promise<string | undefined> {
+  const problem = await policyNotInForce(adminPort, true, kind);
   return problem && `the policy is not in force on the client-side proxy: ${problem}`;
 }
 

@@ -118,8 +118,23 @@ const benchPolicy: OutboundPolicy = {
   ],
   circuitBreaker: { maxRequests: 10_000 },
 };
+const bareRoute = (name: string, match: OutboundPolicy['routes'][number]['match']) => ({
+  name,
+  match,
+  backends: [{ service: 'identity', weight: 1 }],
+});
+const routesOnly: OutboundPolicy = {
+  service: 'identity',
+  routes: benchPolicy.routes.map((r) => bareRoute(r.name, r.match)),
+};
 cases.push(
   ['route stage: no policy', routeStageWith(undefined), plain],
+  [
+    'route stage: 1 route, nothing on it (metrics)',
+    routeStageWith({ ...routesOnly, routes: routesOnly.routes.slice(-1) }),
+    plain,
+  ],
+  ['route stage: 50 routes, nothing on them', routeStageWith(routesOnly), plain],
   ['route stage: bench pair policy, 50 routes', routeStageWith(benchPolicy), plain],
   [
     'route stage: bench pair policy, 1 route',
