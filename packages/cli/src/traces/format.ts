@@ -3,13 +3,13 @@
  * that fit, and colour only where a person reads it (a terminal, without NO_COLOR).
  */
 import type { JaegerSpan, JaegerTrace } from '@fusion/mesh-types';
+import { colourOf, paint as paintText, RED } from '../terminal/index.ts';
+
+export { terminalWidth, wantsColour } from '../terminal/index.ts';
 
 export interface ViewFormat {
   readonly colour: boolean;
 }
-
-const RED = 31;
-const PALETTE = [36, 32, 35, 34, 33, 96, 92, 95, 94, 93];
 
 export function serviceOf(trace: JaegerTrace, span: JaegerSpan): string {
   return trace.processes[span.processID]?.serviceName ?? span.processID;
@@ -39,27 +39,13 @@ export function fit(text: string, width: number): string {
 }
 
 export function paint(format: ViewFormat, code: number | undefined, text: string): string {
-  return format.colour && code !== undefined ? `\u001b[${code}m${text}\u001b[0m` : text;
+  return paintText(format.colour, code, text);
 }
 
 export const errorColour = RED;
 
 /** The same service always gets the same colour. */
-export function serviceColour(service: string): number {
-  let hash = 0;
-  for (let i = 0; i < service.length; i++) hash = (hash * 31 + service.charCodeAt(i)) >>> 0;
-  return PALETTE[hash % PALETTE.length]!;
-}
-
-/** Colour only for a terminal, and never with NO_COLOR set (https://no-color.org). */
-export function wantsColour(stream: NodeJS.WriteStream, env = process.env): boolean {
-  return stream.isTTY === true && (env.NO_COLOR === undefined || env.NO_COLOR === '');
-}
-
-/** The terminal's width, or 80 when the output is not a terminal (a pipe, a file). */
-export function terminalWidth(stream: NodeJS.WriteStream): number {
-  return stream.isTTY === true && stream.columns > 0 ? stream.columns : 80;
-}
+export const serviceColour = colourOf;
 
 /** Microseconds since the epoch to `2023-11-14T22:13:20.000Z`. */
 export function isoTime(micros: number): string {
