@@ -9,15 +9,19 @@
  * Not a test: it prints microseconds per request over the bare handler and asserts nothing.
  */
 import type { OutboundPolicy } from '@fusion/mesh-types';
-import { Registry } from '@fusion/telemetry';
+import { Registry, Tracer } from '@fusion/telemetry';
 import type { NewBalancer } from '../balance/index.ts';
 import { CircuitBreaker } from '../breaker/index.ts';
 import { HeaderList } from '../http/headers.ts';
 import { emptyResponse, type HttpHandler, type ProxyRequest } from '../http/message.ts';
 import { RetryBudget, retryLayer } from '../retry/index.ts';
 import { deadlineLayer } from '../timeout/index.ts';
+import { traceLayer } from '../trace/index.ts';
+import { affinityLayer } from './affinity.ts';
 import { resilienceMetrics } from './metrics.ts';
+import { mirrorLayer } from './mirror.ts';
 import { routeStage } from './routes.ts';
+import { splitBackends } from './split.ts';
 
 const REQUESTS = 300_000;
 const inner: HttpHandler = async () => emptyResponse(200);
@@ -141,6 +145,41 @@ cases.push(
     routeStageWith({ ...benchPolicy, routes: benchPolicy.routes.slice(-1) }),
     plain,
   ],
+);
+
+// Traffic shaping (issue 13) and the sidecar's trace layer (issue 14), each alone.
+const withUser = () => request(['x-user', 'user-1234']);
+const traced = (flags: string) => () =>
+  request(['traceparent', `00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-${flags}`]);
+const tracer = new Tracer({ sampling: 1, sink: { add: () => {} } });
+const trace = traceLayer({ tracer, direction: 'outbound', startTraces: false })(inner);
+cases.push(
+  [
+    'split 90/10 across two services',
+    splitBackends(
+      'identity',
+      [
+        { service: 'identity', weight: 90 },
+        { service: 'identity-canary', weight: 10 },
+      ],
+      inner,
+      () => inner,
+    ),
+    plain,
+  ],
+  [
+    'mirror 10 % (copies answered at once)',
+    mirrorLayer({ service: 'identity-shadow', percentage: 10, otherService: () => inner }, inner),
+    plain,
+  ],
+  [
+    'session affinity: the key from a header',
+    affinityLayer({ kind: 'header', name: 'x-user' }, inner),
+    withUser,
+  ],
+  ['trace: a request without context', trace, plain],
+  ['trace: an unsampled context (flags 00)', trace, traced('00')],
+  ['trace: a sampled context, span recorded', trace, traced('01')],
 );
 
 const bare = await microsPerRequest(inner, plain);
