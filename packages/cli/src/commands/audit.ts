@@ -3,7 +3,6 @@
  * limits), newest last, from every replica's audit log under the state directory. Exit codes:
  * 0 records shown (or none matched), 1 no audit log yet, 2 a bad option.
  */
-import { parseDuration } from '@fusion/config';
 import type { Command } from 'commander';
 import {
   type AuditEntry,
@@ -17,6 +16,7 @@ import {
   shortCaller,
 } from '../audit/index.ts';
 import { resolvePaths } from '../paths.ts';
+import { sinceOption } from './shared.ts';
 
 interface AuditOptions {
   denied?: boolean;
@@ -84,15 +84,8 @@ export function registerAudit(program: Command): void {
 }
 
 function filterOf(options: AuditOptions): AuditFilter | undefined {
-  let sinceMs: number | undefined;
-  if (options.since !== undefined) {
-    const ms = parseDuration(options.since);
-    if (ms === undefined) {
-      console.error(`--since: expected a duration such as 30s, 10m or 2h, got '${options.since}'`);
-      return undefined;
-    }
-    sinceMs = Date.now() - ms;
-  }
+  const sinceMs = options.since === undefined ? undefined : sinceOption(options.since);
+  if (options.since !== undefined && sinceMs === undefined) return undefined;
   return {
     ...(options.denied && { deniedOnly: true }),
     ...(options.service !== undefined && { service: options.service }),

@@ -3,7 +3,6 @@
  * some components' (a service name takes its app and sidecars, every replica). Exit codes: 0
  * lines shown (or none matched), 1 no logs yet, 2 a bad option.
  */
-import { parseDuration } from '@fusion/config';
 import type { Command } from 'commander';
 import { endOffsets, FOLLOW_INTERVAL_MS, readNew, readRecords, sourceOf } from '../jsonl/index.ts';
 import {
@@ -18,6 +17,7 @@ import {
   wantsColour,
 } from '../logs/index.ts';
 import { resolvePaths } from '../paths.ts';
+import { sinceOption } from './shared.ts';
 
 interface LogsOptions {
   follow?: boolean;
@@ -103,15 +103,8 @@ function filterOf(components: string[], options: LogsOptions): LogFilter | undef
     );
     return undefined;
   }
-  let sinceMs: number | undefined;
-  if (options.since !== undefined) {
-    const ms = parseDuration(options.since);
-    if (ms === undefined) {
-      console.error(`--since: expected a duration such as 30s, 10m or 2h, got '${options.since}'`);
-      return undefined;
-    }
-    sinceMs = Date.now() - ms;
-  }
+  const sinceMs = options.since === undefined ? undefined : sinceOption(options.since);
+  if (options.since !== undefined && sinceMs === undefined) return undefined;
   return {
     ...(components.length > 0 && { components }),
     ...(options.level !== undefined && { minLevel: options.level }),

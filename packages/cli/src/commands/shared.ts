@@ -1,5 +1,5 @@
 /** Steps several commands share: loading fusion.yaml with its diagnostics, port pre-flight. */
-import { loadConfigFile } from '@fusion/config';
+import { loadConfigFile, parseDuration } from '@fusion/config';
 import { type FusionConfig, formatDiagnostic } from '@fusion/mesh-types';
 import type { Paths } from '../paths.ts';
 import type { ComponentSpec } from '../supervisor/index.ts';
@@ -27,4 +27,17 @@ export async function busyAddresses(components: readonly ComponentSpec[]): Promi
     }
   }
   return lines;
+}
+
+/**
+ * `--since 10m` as the moment it names (ms since the epoch), for the commands that read
+ * records back in time; undefined after saying what is wrong with it.
+ */
+export function sinceOption(text: string, report = console.error): number | undefined {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    report(`--since: expected a duration such as 30s, 10m or 2h, got '${text}'`);
+    return undefined;
+  }
+  return Date.now() - ms;
 }

@@ -5,7 +5,6 @@
  * the bodies are built in views.ts and identities.ts.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   API_V1_PATHS,
   API_V1_PREFIX,
@@ -14,7 +13,7 @@ import {
   type ApiIndex,
 } from '@fusion/mesh-types';
 import type { Logger } from '@fusion/telemetry';
-import { listenOn } from '../listen.ts';
+import { type HttpListener, httpListener } from '../listen.ts';
 import type { IdentitiesSource } from './identities.ts';
 import { identitiesView } from './identities.ts';
 import {
@@ -35,11 +34,7 @@ export interface ApiServerOptions {
   readonly now?: () => number;
 }
 
-export interface ApiServer {
-  listen(host: string, port: number): Promise<AddressInfo>;
-  address(): AddressInfo | undefined;
-  close(): Promise<void>;
-}
+export type ApiServer = HttpListener;
 
 /** A route's answer: a body, or why there is none (the path named something that is not there). */
 type Answer = { readonly body: unknown } | { readonly missing: string };
@@ -108,16 +103,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   // The CLI asks once; the dashboard polls every few seconds. Neither needs minutes of idle sockets.
   server.keepAliveTimeout = 5_000;
 
-  return {
-    listen: (host, port) => listenOn(server, host, port),
-    address: () => (server.listening ? (server.address() as AddressInfo) : undefined),
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (!server.listening) return resolve();
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
-  };
+  return httpListener(server);
 }
 
 /** `/api/v1/services/orders` → the `/services/*` route with name `orders`. */

@@ -7,13 +7,12 @@
  * `google.rpc.Status` in JSON); query errors as Jaeger does (`errors: [{code, msg}]`).
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { OTLP_TRACES_PATH, TRACE_QUERY_PATHS } from '@fusion/mesh-types';
 import { fromOtlp, type Logger } from '@fusion/telemetry';
 import { readBody } from '../http-json.ts';
-import { listenOn } from '../listen.ts';
+import { type HttpListener, httpListener } from '../listen.ts';
 import { jaegerData, jaegerError, toJaegerTrace } from './jaeger.ts';
 import type { RefusalReason, TraceReceiverMetrics } from './metrics.ts';
 import { normaliseTraceId, parseTraceQuery, QueryError } from './query.ts';
@@ -34,11 +33,7 @@ export interface TraceReceiverServerOptions {
   readonly metrics?: TraceReceiverMetrics;
 }
 
-export interface TraceReceiverServer {
-  listen(host: string, port: number): Promise<AddressInfo>;
-  address(): AddressInfo | undefined;
-  close(): Promise<void>;
-}
+export type TraceReceiverServer = HttpListener;
 
 /** A query route's answer: the status and the Jaeger-shaped body. */
 interface Answer {
@@ -179,17 +174,7 @@ export function createTraceReceiverServer(
     send(res, answer.status, answer.body, req.method === 'HEAD');
   });
 
-  return {
-    listen: (host, port) => listenOn(server, host, port),
-    address: () => (server.listening ? (server.address() as AddressInfo) : undefined),
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (!server.listening) return resolve();
-        server.close(() => resolve());
-        // Exporters hold keep-alive connections between batches; those must not delay close.
-        server.closeIdleConnections();
-      }),
-  };
+  return httpListener(server);
 }
 
 /** The request body, checked for type and encoding and gunzipped, at most `maxBytes`. */
