@@ -7,7 +7,13 @@
  */
 
 import { HeaderList } from '../http/headers.ts';
-import { emptyResponse, type HttpHandler, isGrpc, type ProxyResponse } from '../http/message.ts';
+import {
+  emptyResponse,
+  type HttpHandler,
+  isGrpc,
+  type ProxyRequest,
+  type ProxyResponse,
+} from '../http/message.ts';
 import type { Layer } from '../stack/stack.ts';
 import { asProxyError, type ProxyError } from './proxy-error.ts';
 
@@ -15,8 +21,8 @@ import { asProxyError, type ProxyError } from './proxy-error.ts';
 export const PROXY_ERROR_HEADER = 'l5d-proxy-error';
 
 export interface RescueOptions {
-  /** Called with every error turned into a response (for logs and metrics). */
-  readonly onError?: (error: ProxyError) => void;
+  /** Called with every error turned into a response, and its request (for logs and metrics). */
+  readonly onError?: (error: ProxyError, request: ProxyRequest) => void;
 }
 
 export function rescueLayer(options: RescueOptions = {}): Layer<HttpHandler> {
@@ -25,7 +31,7 @@ export function rescueLayer(options: RescueOptions = {}): Layer<HttpHandler> {
       return await inner(request);
     } catch (thrown) {
       const error = asProxyError(thrown);
-      options.onError?.(error);
+      options.onError?.(error, request);
       return errorResponse(error, request.headers);
     }
   };

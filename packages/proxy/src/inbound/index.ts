@@ -20,6 +20,7 @@ import type { ProxyError } from '../errors/proxy-error.ts';
 import { rescueLayer } from '../errors/rescue.ts';
 import { type FaultKind, faultLayer } from '../fault/index.ts';
 import type { H1ServerOptions } from '../h1/index.ts';
+import type { ProxyRequest } from '../http/message.ts';
 import { accessLogLayer } from '../logging/access-log.ts';
 import { createHttpMetrics } from '../metrics/http-metrics.ts';
 import { loopbackLabels, tcpMetrics } from '../metrics/tcp-metrics.ts';
@@ -27,7 +28,7 @@ import { rateLimitLayer } from '../ratelimit/index.ts';
 import { loadShedLayer } from '../stack/load-shed.ts';
 import { stack } from '../stack/stack.ts';
 import { deadlineLayer } from '../timeout/index.ts';
-import { traceLayer } from '../trace/index.ts';
+import { traceFields, traceLayer } from '../trace/index.ts';
 import { upgradesToApp } from '../upgrade/index.ts';
 import { admissionOf } from './admission.ts';
 import { clientIdLayer } from './client-id.ts';
@@ -119,8 +120,12 @@ export async function startInbound(options: InboundOptions): Promise<InboundServ
   });
   const countFault = (kind: FaultKind) => faultsInjected.labels(kind).inc();
 
-  const logFailure = (error: ProxyError) =>
-    logger.info({ code: error.code, reason: error.message }, 'inbound request failed');
+  // With the request's trace ids, so `fusion logs --trace` finds the failure beside the app's.
+  const logFailure = (error: ProxyError, request: ProxyRequest) =>
+    logger.info(
+      { code: error.code, reason: error.message, ...traceFields(request) },
+      'inbound request failed',
+    );
 
   // Innermost: the app, over pooled keep-alive connections, bodies streamed both ways.
   const inbound = stack(app.handler)

@@ -12,7 +12,7 @@ import type { Discovery } from '../discovery/index.ts';
 import type { ProxyError } from '../errors/proxy-error.ts';
 import { rescueLayer } from '../errors/rescue.ts';
 import type { H1ServerOptions } from '../h1/index.ts';
-import type { HttpHandler } from '../http/message.ts';
+import type { HttpHandler, ProxyRequest } from '../http/message.ts';
 import { tcpMetrics } from '../metrics/tcp-metrics.ts';
 import {
   type OutboundPolicies,
@@ -22,7 +22,7 @@ import {
 } from '../route/index.ts';
 import { loadShedLayer } from '../stack/load-shed.ts';
 import { stack } from '../stack/stack.ts';
-import { traceLayer } from '../trace/index.ts';
+import { traceFields, traceLayer } from '../trace/index.ts';
 import { upgradesToPeer } from '../upgrade/index.ts';
 import { connectToEndpoint, type HttpMetrics, recordEndpointMetrics } from './endpoint.ts';
 import { listen } from './listener.ts';
@@ -87,9 +87,12 @@ export async function startOutbound(options: OutboundOptions): Promise<Outbound>
     transport,
   });
 
-  const onError = (error: ProxyError) => {
+  const onError = (error: ProxyError, request: ProxyRequest) => {
     metrics.errors.labels(error.code).inc();
-    logger.debug({ code: error.code, reason: error.message }, 'outbound request failed');
+    logger.debug(
+      { code: error.code, reason: error.message, ...traceFields(request) },
+      'outbound request failed',
+    );
   };
 
   const upgradeOptions = { identity: options.identity, connectTimeoutMs, transport };

@@ -1,2 +1,2 @@
 /** Distributed tracing in the sidecar: spans and trace context on both sides. */
-export { type TraceLayerOptions, traceLayer } from './layer.ts';
+export { type TraceLayerOptions, traceFields, traceLayer } from './layer.ts';

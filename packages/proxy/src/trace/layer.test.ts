@@ -4,7 +4,7 @@ import { type SpanRecord, Tracer } from '@fusion/telemetry';
 import { ProxyError } from '../errors/proxy-error.ts';
 import { emptyResponse, type HttpHandler } from '../http/message.ts';
 import { fakeRequest, recordingHandler } from '../inbound/testing/stubs.ts';
-import { traceLayer } from './layer.ts';
+import { traceFields, traceLayer } from './layer.ts';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';
@@ -100,5 +100,15 @@ describe('the sidecar trace layer', () => {
     );
     assert.equal(refused.spans[0]!.error, 'no endpoint is ready');
     assert.equal(refused.spans[0]!.attributes['l5d.proxy_error'], 'FAIL_FAST');
+  });
+
+  it('gives a failure log line the trace ids the request carries on from this sidecar', async () => {
+    const t = traced();
+    const request = fakeRequest({ traceparent: `00-${TRACE}-${CALLER_SPAN}-01` });
+    await t.handle(request);
+    await t.settle();
+    // The layer rewrote the request's context to its own span: that is what a log line names.
+    assert.deepEqual(traceFields(request), { trace_id: TRACE, span_id: t.spans[0]!.spanId });
+    assert.deepEqual(traceFields(fakeRequest()), {});
   });
 });

@@ -8,7 +8,13 @@
  *
  * The span ends when the response stream does (its trailers settle), so it covers the body too.
  */
-import { extractContext, formatTraceparent, type Span, type Tracer } from '@fusion/telemetry';
+import {
+  extractContext,
+  formatTraceparent,
+  parseTraceparent,
+  type Span,
+  type Tracer,
+} from '@fusion/telemetry';
 import { asProxyError } from '../errors/proxy-error.ts';
 import type { HttpHandler, ProxyRequest } from '../http/message.ts';
 import type { Layer } from '../stack/stack.ts';
@@ -84,4 +90,13 @@ function spanName(request: ProxyRequest, direction: 'inbound' | 'outbound'): str
 function pathOf(path: string): string {
   const query = path.indexOf('?');
   return query === -1 ? path : path.slice(0, query);
+}
+
+/**
+ * `trace_id` and `span_id` for a log line about `request`: the context it carries — on the
+ * sidecar's own span once the trace layer has seen it — or nothing when it carries none.
+ */
+export function traceFields(request: ProxyRequest): { trace_id?: string; span_id?: string } {
+  const context = parseTraceparent(request.headers.get('traceparent'));
+  return context ? { trace_id: context.traceId, span_id: context.spanId } : {};
 }
