@@ -64,7 +64,8 @@ export interface StatusJson {
  * `portBase + N` replaces the seed's port 800N; the embedded PostgreSQL gets `portBase + 99`,
  * the identity service `portBase + 80`, destination `portBase + 86`, the control-plane admin
  * port `portBase + 90`, Prometheus `portBase + 91` (started only with `{ prometheus: true }`:
- * the other suites need not pay for it) and the trace receiver `portBase + 92`. Each service's sidecar adds its own ports at + 10000, + 20000 and
+ * the other suites need not pay for it) and the trace receiver `portBase + 92` (tracing's
+ * sampling is 0 unless the suite's own edit sets it). Each service's sidecar adds its own ports at + 10000, + 20000 and
  * + 21000, so a base under 11700 keeps them all below Linux's ephemeral range (32768 and up).
  */
 export function preparePlatform(
@@ -88,9 +89,12 @@ export function preparePlatform(
   };
   let service = '';
   const original = readFileSync(join(repoRoot, 'fusion.yaml'), 'utf8');
-  const withPrometheus = options.prometheus
-    ? original
-    : original.replace(/(\n {2}prometheus:\n {4}enabled: )true/, '$1false');
+  // Neither Prometheus nor traces unless a suite asks: the others need not pay for them.
+  const withPrometheus = (
+    options.prometheus
+      ? original
+      : original.replace(/(\n {2}prometheus:\n {4}enabled: )true/, '$1false')
+  ).replace(/(\n {4}sampling: )[\d.]+/, '$10');
   const text = edit(withPrometheus)
     .split('\n')
     .map((line) => {

@@ -38,8 +38,10 @@ const B3_HEADERS = [
 ];
 
 export function traceLayer(options: TraceLayerOptions): Layer<HttpHandler> {
-  const { tracer, direction, startTraces } = options;
+  const { tracer, direction } = options;
   if (tracer === undefined) return (inner) => inner;
+  // Sampling nothing, the entry point starts no context either: requests cross untouched.
+  const startTraces = options.startTraces && tracer.sampling > 0;
   const kind = direction === 'inbound' ? 'server' : 'client';
   return (inner) => (request) => {
     const headers = request.headers;

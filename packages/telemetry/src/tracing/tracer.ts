@@ -49,6 +49,11 @@ export interface TracerOptions {
 const epochMs = () => performance.timeOrigin + performance.now();
 
 export class Tracer {
+  /** The share of new traces kept: 0 means this tracer starts none. */
+  get sampling(): number {
+    return this.#sampling;
+  }
+
   readonly #sampling: number;
   readonly #sink: SpanSink;
   readonly #now: () => number;
